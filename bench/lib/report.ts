@@ -1,0 +1,79 @@
+import { measured, targetText, verdict } from './checks.ts';
+import type { BenchOptions } from './cli.ts';
+import type { Machine } from './machine.ts';
+import type { Check, ScenarioReport, Table } from './types.ts';
+
+/** Aligned plain-text table for the console. */
+export function textTable(table: Table): string {
+  const all = [table.columns, ...table.rows];
+  const widths = table.columns.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [`  ${table.title}`, `  ${line(table.columns)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...table.rows.map((r) => `  ${line(r)}`)].join('\n');
+}
+
+export function checksTable(checks: readonly Check[]): Table {
+  return {
+    title: 'Targets',
+    columns: ['check', 'measured', 'target', 'result'],
+    rows: checks.map((c) => [c.label, measured(c), targetText(c), verdict(c)]),
+  };
+}
+
+function markdownTable(table: Table): string {
+  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const align = table.columns.map((_, i) => (i === 0 ? ':--' : '--:'));
+  return [
+    `| ${table.columns.map(escape).join(' | ')} |`,
+    `| ${align.join(' | ')} |`,
+    ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+  ].join('\n');
+}
+
+export interface ResultsDocument {
+  options: BenchOptions;
+  fullRun: boolean;
+  machine: Machine;
+  startedAt: Date;
+  elapsedSeconds: number;
+  reports: readonly ScenarioReport[];
+  chartFile: string;
+}
+
+export function resultsMarkdown(doc: ResultsDocument): string {
+  const { options, machine, reports } = doc;
+  const checks = reports.flatMap((r) => r.checks);
+  const counts = { pass: 0, miss: 0, 'n/a': 0 };
+  for (const c of checks) counts[verdict(c)] += 1;
+  const problems = reports.flatMap((r) => r.problems);
+
+  const lines: string[] = [
+    '# Larder benchmark results',
+    '',
+    '<!-- Written by `npm run bench` (bench/run.ts). Do not edit by hand; re-run the benchmark. -->',
+    '',
+    `- **Date:** ${doc.startedAt.toISOString()} (run took ${Math.round(doc.elapsedSeconds)} s)`,
+    `- **Run:** ${doc.fullRun ? 'full' : `partial (${[options.quick ? '--quick' : '', options.only.length ? `--only ${options.only.join(',')}` : '', options.larder ? '' : '--no-larder'].filter(Boolean).join(' ')})`}; ` +
+      `${options.rounds} round(s) × ${options.duration} s per contender, ${options.warmup} s warm-up, ${options.connections} connections`,
+    `- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, load ${machine.loadAtStart} at start`,
+    `- **Node:** ${machine.node}; **Redis:** ${machine.redis}; **commit:** ${machine.commit}`,
+    `- **Packages:** ${Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(', ')}`,
+    `- **Targets:** ${counts.pass} pass, ${counts.miss} miss, ${counts['n/a']} not measured`,
+    '',
+    '## Targets',
+    '',
+    'Each ratio is measured in this run, on this machine, against contenders interleaved with it.',
+    '',
+    markdownTable(checksTable(checks)),
+    '',
+    `![Measured ratios against their targets](./${doc.chartFile})`,
+    '',
+  ];
+  if (problems.length > 0) {
+    lines.push('## Skipped or failed cases', '', ...problems.map((p) => `- ${p.split('\n')[0]}`), '');
+  }
+  for (const report of reports) {
+    lines.push(`## ${report.title}`, '', report.method, '');
+    for (const table of report.tables) lines.push(`**${table.title}**`, '', markdownTable(table), '');
+  }
+  return `${lines.join('\n')}\n`;
+}

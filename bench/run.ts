@@ -1,0 +1,132 @@
+// `npm run bench`: runs the scenarios, prints their tables, writes RESULTS.md and ratios.svg.
+// Never part of `npm test`. See bench/README.md for what is measured and how.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { prepareLarder } from './lib/build.ts';
+import { measured, targetText, verdict } from './lib/checks.ts';
+import { isFullRun, parseCli, USAGE, type BenchOptions } from './lib/cli.ts';
+import { describeMachine } from './lib/machine.ts';
+import { BENCH_DIR, ROOT, TMP_DIR } from './lib/paths.ts';
+import { redisUnavailable, startRedis, type RedisServer } from './lib/redis.ts';
+import { checksTable, resultsMarkdown, textTable } from './lib/report.ts';
+import { runProbe, startServer, stopAll } from './lib/spawn.ts';
+import { ratioChart } from './lib/svg.ts';
+import type { CaseInfo, RunContext, Scenario, ScenarioReport, Stores } from './lib/types.ts';
+import { hashingScenario } from './scenarios/hashing.ts';
+import { hitScenario } from './scenarios/hit.ts';
+import { memoryScenario } from './scenarios/memory.ts';
+import { payloadScenario } from './scenarios/payload.ts';
+import { stampedeScenario } from './scenarios/stampede.ts';
+
+const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario];
+
+function select(options: BenchOptions): Map<Scenario, Set<string>> {
+  const chosen = (c: CaseInfo) =>
+    (options.larder || !c.larder) && (options.only.length === 0 || options.only.some((s) => c.id.includes(s)));
+  return new Map(SCENARIOS.map((s) => [s, new Set(s.cases(options).filter(chosen).map((c) => c.id))]));
+}
+
+async function main(): Promise<number> {
+  const options = parseCli(process.argv.slice(2));
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (options.list) {
+    for (const scenario of SCENARIOS) for (const c of scenario.cases(options)) console.log(c.id);
+    return 0;
+  }
+
+  const selection = select(options);
+  const cases = SCENARIOS.flatMap((s) => s.cases(options)).filter((c) => selection.get(SCENARIOS.find((s) => s.cases(options).includes(c))!)?.has(c.id));
+  if (cases.length === 0) {
+    console.error(`No case matches --only ${options.only.join(',')}. Run with --list to see the case ids.`);
+    return 2;
+  }
+
+  const startedAt = new Date();
+  const runDir = join(TMP_DIR, `run-${process.pid}`);
+  mkdirSync(runDir, { recursive: true });
+  let redis: RedisServer | undefined;
+  try {
+    if (cases.some((c) => c.larder)) prepareLarder(options.build);
+
+    const redisProblem = cases.some((c) => c.redis) ? redisUnavailable() : 'not needed by the selected cases';
+    if (cases.some((c) => c.redis) && !redisProblem) redis = await startRedis(runDir);
+    else if (cases.some((c) => c.redis)) console.warn(`Redis contenders will be skipped: ${redisProblem}`);
+
+    const stores: Stores = {
+      memory: 'memory://',
+      // Relative to the repository root, the servers' working directory, as in the spec's example.
+      sqlite: (name) => `sqlite://./${relative(ROOT, join(runDir, `${name}.sqlite`))}`,
+      redis: redis?.url,
+      redisProblem,
+      flushRedis: async () => redis?.flush(),
+    };
+    const ctx: RunContext = {
+      options,
+      stores,
+      startServer: (spec) => startServer(spec),
+      runProbe: (spec) => runProbe(spec),
+      log: (message) => console.log(typeof message === 'string' ? `\n▶ ${message}` : `\n${textTable(message)}`),
+    };
+
+    console.log(
+      `Larder bench: ${cases.length} cases, ${options.rounds} round(s) × ${options.duration} s, ` +
+        `${options.warmup} s warm-up, ${options.connections} connections${options.quick ? ' (quick)' : ''}`,
+    );
+    const reports: ScenarioReport[] = [];
+    for (const scenario of SCENARIOS) {
+      const selected = selection.get(scenario)!;
+      if (selected.size === 0) continue;
+      reports.push(await scenario.run(ctx, selected));
+    }
+
+    const elapsedSeconds = (Date.now() - startedAt.getTime()) / 1000;
+    const fullRun = isFullRun(options);
+    const outDir = options.out ?? (fullRun ? BENCH_DIR : TMP_DIR);
+    mkdirSync(outDir, { recursive: true });
+    const machine = describeMachine(redisVersion());
+    const checks = reports.flatMap((r) => r.checks);
+    const chartFile = 'ratios.svg';
+    writeFileSync(
+      join(outDir, chartFile),
+      ratioChart(checks, `${startedAt.toISOString().slice(0, 10)} · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node}`),
+    );
+    writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown({ options, fullRun, machine, startedAt, elapsedSeconds, reports, chartFile }));
+
+    console.log(`\n${textTable(checksTable(checks))}`);
+    const problems = reports.flatMap((r) => r.problems);
+    if (problems.length > 0) console.log(`\nSkipped or failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    const misses = checks.filter((c) => verdict(c) === 'miss');
+    for (const c of misses) console.log(`  miss: ${c.label}: ${measured(c)} (target ${targetText(c)})`);
+    console.log(`\nWrote ${relative(ROOT, join(outDir, 'RESULTS.md'))} and ${relative(ROOT, join(outDir, chartFile))} in ${Math.round(elapsedSeconds)} s.`);
+    // Misses are results, not failures; a case that could not run is a harness failure.
+    return problems.length > 0 ? 1 : 0;
+  } finally {
+    await redis?.stop();
+    await stopAll();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+function redisVersion(): string {
+  try {
+    return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
+process.once('SIGINT', () => {
+  void stopAll().finally(() => process.exit(130));
+});
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,123 @@
+import { FRAMEWORKS, isLarder, peerOf, serverSpec, type Contender } from '../lib/contenders.ts';
+import { attempt, healthy, startFleet, stopFleet } from '../lib/fleet.ts';
+import { DASH, fixed, int } from '../lib/format.ts';
+import { getCounts } from '../lib/http.ts';
+import { runLoad } from '../lib/load.ts';
+import { primeCache } from '../lib/prime.ts';
+import { median, rotate } from '../lib/stats.ts';
+import type { CaseInfo, Check, Scenario, ScenarioReport } from '../lib/types.ts';
+import type { Framework } from '../servers/shared/args.ts';
+import { KiB } from '../servers/shared/payload.ts';
+import { SLOW_HANDLER_MS } from '../servers/shared/routes.ts';
+
+/** Concurrent requests fired at one cold key. */
+const CONCURRENCY = 200;
+
+interface StampedeCase extends CaseInfo {
+  framework: Framework;
+  contender: Contender;
+}
+
+function planCases(): StampedeCase[] {
+  return FRAMEWORKS.flatMap((framework) =>
+    (['larder-memory', peerOf(framework)] as const).map((contender) => ({
+      id: `stampede/${framework}/${contender}`,
+      larder: isLarder(contender),
+      redis: false,
+      framework,
+      contender,
+    })),
+  );
+}
+
+interface Round {
+  executions: number;
+  p99: number;
+}
+
+export const stampedeScenario: Scenario = {
+  name: 'stampede',
+  title: 'Stampede',
+  cases: () => planCases(),
+  async run(ctx, selected): Promise<ScenarioReport> {
+    const { options } = ctx;
+    const problems: string[] = [];
+    const cases = planCases().filter((c) => selected.has(c.id));
+    const rounds = new Map<string, Round[]>(cases.map((c) => [c.id, []]));
+    ctx.log(`stampede: ${cases.map((c) => c.id.slice('stampede/'.length)).join(', ')}`);
+
+    const fleet = await startFleet(ctx, cases, (c) => serverSpec(c.id, c.framework, c.contender, KiB, ctx.stores), problems);
+    try {
+      // Warm the hit path on its own key so that JIT compilation does not land in the measured p99.
+      for (const member of fleet) {
+        await attempt(member, problems, async () => {
+          const base = member.server.url;
+          await primeCache({ label: member.item.id, base, path: '/slow?k=warm', counter: 'slow', larder: member.item.larder });
+          await runLoad({ url: `${base}/slow?k=warm`, connections: options.connections, duration: 1 });
+        });
+      }
+      for (let round = 0; round < options.rounds; round += 1) {
+        for (const member of rotate(healthy(fleet), round)) {
+          await attempt(member, problems, async () => {
+            const base = member.server.url;
+            const before = (await getCounts(base)).slow;
+            // A key no request has used: every round is a cold start.
+            const sample = await runLoad({ url: `${base}/slow?k=cold-${round}`, connections: CONCURRENCY, amount: CONCURRENCY });
+            const executions = (await getCounts(base)).slow - before;
+            rounds.get(member.item.id)!.push({ executions, p99: sample.latencyP99 });
+          });
+        }
+      }
+    } finally {
+      await stopFleet(fleet);
+    }
+
+    const table = {
+      title: `${CONCURRENCY} concurrent requests on a cold key, ${SLOW_HANDLER_MS} ms handler`,
+      columns: ['contender', 'handler runs (median)', 'handler runs (max)', 'p99 ms (median)', 'rounds'],
+      rows: cases.map((c) => {
+        const r = rounds.get(c.id)!;
+        if (r.length === 0) return [c.id, DASH, DASH, DASH, '0'];
+        return [
+          c.id,
+          int(median(r.map((x) => x.executions))),
+          int(Math.max(...r.map((x) => x.executions))),
+          fixed(median(r.map((x) => x.p99)), 1),
+          String(r.length),
+        ];
+      }),
+    };
+    ctx.log(table);
+
+    const checks: Check[] = cases.map((c) => {
+      const r = rounds.get(c.id)!;
+      const larder = c.larder;
+      return {
+        scenario: 'stampede',
+        label: larder
+          ? `${c.framework}: Larder handler runs per cold key (worst round)`
+          : `${c.framework}: ${c.contender} handler runs per cold key (expected: one per request)`,
+        // Larder must run the handler once in every round, so its worst round is what counts.
+        value: r.length === 0 ? undefined : larder ? Math.max(...r.map((x) => x.executions)) : median(r.map((x) => x.executions)),
+        op: '=',
+        target: larder ? 1 : CONCURRENCY,
+        unit: 'runs',
+        chart: false,
+      };
+    });
+
+    return {
+      name: 'stampede',
+      title: 'Stampede (concurrent misses on one key)',
+      method:
+        `One server process per contender (Larder on the memory store). Each server is first warmed on its own ` +
+        `key. Then, per round, autocannon opens ${CONCURRENCY} connections and sends exactly ${CONCURRENCY} ` +
+        `requests to a key never used before (\`/slow?k=cold-<round>\`), whose handler waits ${SLOW_HANDLER_MS} ms. ` +
+        `The server counts handler executions (GET /__count before and after). ${options.rounds} round(s), ` +
+        `contenders interleaved.`,
+      tables: [table],
+      checks,
+      problems,
+    };
+  },
+};

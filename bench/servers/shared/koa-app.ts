@@ -1,0 +1,46 @@
+import Koa from 'koa';
+import type { Context } from 'koa';
+import { JSON_TYPE, type RouteState } from './routes.ts';
+
+export type KoaHandler = (ctx: Context) => void | Promise<void>;
+
+export interface KoaHandlers {
+  /** Writes the pre-serialized body with writeHead/end, bypassing Koa's respond(). */
+  floor: KoaHandler;
+  /** The idiomatic uncached handler: `ctx.body = obj`. */
+  data: KoaHandler;
+  slow: KoaHandler;
+  big: KoaHandler;
+  count: KoaHandler;
+}
+
+export function createKoaApp(): Koa {
+  return new Koa();
+}
+
+/** The same handler functions for every Koa contender, so only the middleware in front differs. */
+export function koaHandlers(state: RouteState): KoaHandlers {
+  return {
+    floor: function floor(ctx) {
+      state.counts.data += 1;
+      ctx.respond = false;
+      ctx.res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': state.body.length });
+      ctx.res.end(state.body);
+    },
+    data: function data(ctx) {
+      state.counts.data += 1;
+      ctx.body = state.doc;
+    },
+    slow: async function slow(ctx) {
+      state.counts.slow += 1;
+      ctx.body = await state.slow();
+    },
+    big: function big(ctx) {
+      state.counts.big += 1;
+      ctx.body = state.big();
+    },
+    count: function count(ctx) {
+      ctx.body = state.counts;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * One versioned envelope for every stored value (data results and HTTP responses):
+ *
+ *   "LRDR" | version u8 | header length u32 | header JSON | payload bytes | crc32 u32 (of everything before it)
+ *
+ * The checksum catches truncation and bit rot; the magic and version reject foreign values
+ * written under our keys by something else. A failed check is a miss, never an exception.
+ */
+const MAGIC = Buffer.from('LRDR', 'latin1');
+const VERSION = 1;
+const PREFIX_BYTES = MAGIC.length + 1 + 4;
+
+export interface EntryHeader {
+  /** `data` for cacheData results, `http` for stored responses. */
+  kind: 'data' | 'http';
+  /** Milliseconds since the epoch when the value was produced. */
+  storedAt: number;
+  /** Until when the entry is fresh (ms since epoch); `null` means forever. */
+  freshUntil: number | null;
+  /** Until when a stale entry may still be served (staleWhileRevalidate / staleIfError windows). */
+  staleUntil: number | null;
+  /** Tag → version seen at write time; an entry whose tag moved on is invalid. */
+  tags: Record<string, string>;
+  /** Kind-specific metadata (status and headers for HTTP). */
+  meta?: unknown;
+}
+
+export interface Entry {
+  header: EntryHeader;
+  payload: Buffer;
+}
+
+export function encodeEntry(header: EntryHeader, payload: Buffer): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + payload.length + 4);
+  MAGIC.copy(out, 0);
+  out.writeUInt8(VERSION, MAGIC.length);
+  out.writeUInt32BE(json.length, MAGIC.length + 1);
+  json.copy(out, PREFIX_BYTES);
+  payload.copy(out, PREFIX_BYTES + json.length);
+  const body = out.subarray(0, out.length - 4);
+  out.writeUInt32BE(crc32(body), out.length - 4);
+  return out;
+}
+
+/** Decodes and verifies an envelope; returns a reason string instead of throwing when it is not one of ours. */
+export function decodeEntry(bytes: Buffer): Entry | string {
+  if (!Buffer.isBuffer(bytes)) return 'not bytes';
+  if (bytes.length < PREFIX_BYTES + 4) return 'truncated';
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'foreign value (bad magic)';
+  const version = bytes.readUInt8(MAGIC.length);
+  if (version !== VERSION) return `unsupported entry version ${version}`;
+  const body = bytes.subarray(0, bytes.length - 4);
+  if (crc32(body) !== bytes.readUInt32BE(bytes.length - 4)) return 'checksum mismatch';
+  const headerLength = bytes.readUInt32BE(MAGIC.length + 1);
+  if (PREFIX_BYTES + headerLength > body.length) return 'truncated header';
+  let header: EntryHeader;
+  try {
+    header = JSON.parse(body.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)) as EntryHeader;
+  } catch {
+    return 'unreadable header';
+  }
+  if (header === null || typeof header !== 'object' || typeof header.storedAt !== 'number') return 'malformed header';
+  return { header, payload: body.subarray(PREFIX_BYTES + headerLength) };
+}

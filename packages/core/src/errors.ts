@@ -1,0 +1,125 @@
+/** Stable machine-readable codes carried by every Larder error. */
+export type LarderErrorCode =
+  | 'ERR_LARDER_UNHASHABLE'
+  | 'ERR_LARDER_USER_HASH'
+  | 'ERR_LARDER_UNSERIALIZABLE'
+  | 'ERR_LARDER_BAD_DURATION'
+  | 'ERR_LARDER_RESOURCE'
+  | 'ERR_LARDER_BAD_OPTION'
+  | 'ERR_LARDER_STORE';
+
+/** Base class of every error Larder throws; `code` is stable across versions. */
+export class LarderError extends Error {
+  readonly code: LarderErrorCode;
+
+  constructor(code: LarderErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An argument (or request value) has no hashing rule.
+ * @example `Cannot hash argument 'obj' (of type MyCustomClass) in 'multiplyScore'.`
+ */
+export class UnhashableParamError extends LarderError {
+  readonly argName: string;
+  readonly typeName: string;
+  readonly functionName: string;
+
+  constructor(argName: string, typeName: string, functionName: string) {
+    super(
+      'ERR_LARDER_UNHASHABLE',
+      `Cannot hash argument '${argName}' (of type ${typeName}) in '${functionName}'.\n\n` +
+        `To fix it, do one of:\n` +
+        `  - prefix the parameter with an underscore ('_${argName}') so Larder leaves it out of the key;\n` +
+        `  - pass hashFuncs, e.g. { hashFuncs: { ${typeName}: (value) => value.id } } (or a Map keyed by the class);\n` +
+        `  - give ${typeName} a method [Symbol.for('larder.hashKey')]() that returns a hashable value.`,
+    );
+    this.argName = argName;
+    this.typeName = typeName;
+    this.functionName = functionName;
+  }
+}
+
+/** A user-supplied hash function threw; the original error is in `cause`. */
+export class UserHashError extends LarderError {
+  constructor(typeName: string, argName: string, functionName: string, cause: unknown) {
+    super(
+      'ERR_LARDER_USER_HASH',
+      `The hash function for type ${typeName} threw while hashing argument '${argName}' in '${functionName}': ` +
+        `${cause instanceof Error ? cause.message : String(cause)}\n` +
+        `Fix the function passed in hashFuncs for ${typeName}; the original error is in 'cause'.`,
+      { cause },
+    );
+  }
+}
+
+/** A `cacheData` result cannot be serialized and restored faithfully. */
+export class UnserializableReturnValueError extends LarderError {
+  readonly functionName: string;
+  readonly typeName: string;
+
+  constructor(functionName: string, typeName: string, path: string) {
+    super(
+      'ERR_LARDER_UNSERIALIZABLE',
+      `Cannot cache the return value of '${functionName}': ${path} is of type ${typeName}, which cannot be serialized ` +
+        `and restored faithfully.\n` +
+        `cacheData stores results serialized and hands every caller a fresh copy. To share one live object ` +
+        `(a client, a model, a connection pool) use cacheResource instead, or return plain data ` +
+        `(objects, arrays, Map, Set, Date, Buffer, typed arrays).`,
+    );
+    this.functionName = functionName;
+    this.typeName = typeName;
+  }
+}
+
+/** A duration option is not a positive number of seconds, a duration string, `null`, `Infinity` or `"forever"`. */
+export class BadDurationError extends LarderError {
+  constructor(option: string, value: unknown) {
+    super(
+      'ERR_LARDER_BAD_DURATION',
+      `Invalid duration for '${option}': ${describe(value)}. ` +
+        `Use a number of seconds greater than 0 (e.g. 300), a string such as "30s", "5m", "1h 30m", "2 days" or "500ms", ` +
+        `or null / Infinity / "forever" for no expiry.`,
+    );
+  }
+}
+
+/** Duplicate or unknown resource name, or use of a resource after `close()`. */
+export class ResourceError extends LarderError {
+  constructor(message: string) {
+    super('ERR_LARDER_RESOURCE', message);
+  }
+}
+
+/** An option other than a duration is invalid; thrown when the option is given. */
+export class BadOptionError extends LarderError {
+  constructor(option: string, problem: string, example: string) {
+    super('ERR_LARDER_BAD_OPTION', `Invalid option '${option}': ${problem}. Example: ${example}`);
+  }
+}
+
+/** A store could not be created from the `store` option (unknown URL, adapter not installed). */
+export class StoreConfigError extends LarderError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_LARDER_STORE', message, options);
+  }
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return typeName(value);
+}
+
+/** The name a user would recognise for a value's type: the class name, or `typeof`. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return value.name ? `function ${value.name}` : 'function';
+  if (typeof value !== 'object') return typeof value;
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  return proto?.constructor?.name || 'Object';
+}

@@ -1,0 +1,176 @@
+import etag from 'etag';
+import type { Entry, EntryHeader } from '../entry.js';
+import type { LarderReason } from '../events.js';
+import type { CacheSpace, Larder } from '../larder.js';
+import { InputGuard } from './guard.js';
+import { varyKey, type RequestFacts } from './key.js';
+import type { RouteConfig } from './options.js';
+import { responseNotStorable, storableHeaders, varyNames } from './policy.js';
+import { planReplay, type ReplayPlan, type StoredResponse } from './replay.js';
+
+export type HeaderPairs = ReadonlyArray<readonly [string, string | string[]]>;
+
+/** What a leader hands the requests that waited for it. */
+export interface LeaderOutcome {
+  entry: Entry;
+  /** Names of the response's `Vary` request headers beyond the key, and the leader's values' hash. */
+  vary: readonly string[];
+  varyHash: string;
+}
+
+/** Everything a capture needs from the route cache that created it. */
+export interface CaptureContext {
+  config: RouteConfig;
+  larder: Larder;
+  space: CacheSpace;
+  key: string;
+  facts: RequestFacts;
+  tagVersions: Record<string, string> | undefined;
+  /** A stale entry that staleIfError may serve if the handler fails. */
+  fallback: Entry | undefined;
+  missReason: LarderReason;
+  onUnkeyedRead(route: string, input: string): void;
+  settle(outcome: LeaderOutcome | undefined): void;
+}
+
+/**
+ * One miss in progress: the adapter reports the head, the body chunks and how it ended; the
+ * capture decides whether the response is stored, and answers the requests that waited for it.
+ * The client's bytes are never held back: chunks are copied, not delayed.
+ */
+export class Capture {
+  readonly guard: InputGuard;
+  readonly #ctx: CaptureContext;
+  readonly #started = performance.now();
+  #status = 0;
+  #headers: HeaderPairs = [];
+  readonly #chunks: Buffer[] = [];
+  #bytes = 0;
+  #overflow = false;
+  #replaced = false;
+  #done = false;
+
+  constructor(ctx: CaptureContext) {
+    this.#ctx = ctx;
+    this.guard = new InputGuard(ctx.config.vary, ctx.config.unkeyed);
+  }
+
+  /**
+   * The status and headers are about to be sent. Returns headers to add (`X-Cache: MISS`,
+   * `Server-Timing`), or, when staleIfError applies to a 5xx, a stored response to send instead.
+   */
+  head(status: number, headers: HeaderPairs): { add: Array<[string, string]> } | { replace: ReplayPlan } {
+    this.#status = status;
+    this.#headers = headers;
+    if (status >= 500) {
+      const stale = this.#staleIfError();
+      if (stale) return { replace: stale };
+    }
+    const add: Array<[string, string]> = [
+      ['X-Cache', 'MISS'],
+      ['Server-Timing', `larder;desc="miss";dur=${(performance.now() - this.#started).toFixed(1)}`],
+    ];
+    if (this.#ctx.config.debugHeaders) add.push(['X-Larder-Reason', this.#ctx.missReason]);
+    return { add };
+  }
+
+  /** A body chunk on its way to the client. */
+  chunk(data: Buffer): void {
+    if (this.#replaced || this.#overflow) return;
+    this.#bytes += data.length;
+    if (this.#bytes > this.#ctx.config.maxBodyBytes) {
+      this.#overflow = true;
+      this.#chunks.length = 0;
+      return;
+    }
+    this.#chunks.push(data);
+  }
+
+  /** The handler threw before answering: the stale response to serve instead, if staleIfError allows. */
+  failed(): ReplayPlan | undefined {
+    return this.#staleIfError();
+  }
+
+  /** The response ended (or was abandoned). Stores it when every rule allows; idempotent. */
+  finish(outcome: { aborted?: boolean; error?: unknown } = {}): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.guard.stop();
+    const { config, larder, space, key, facts } = this.#ctx;
+    space.stats.computeMs += performance.now() - this.#started;
+    const reason = this.#whyNotStored(outcome);
+    if (reason) {
+      if (reason === 'handler-error') space.stats.errors++;
+      larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason });
+      this.#ctx.settle(undefined);
+      return;
+    }
+    const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bytes);
+    const stored = storedResponse(this.#status, storableHeaders(this.#headers), body);
+    const spec = { freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
+    const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name));
+    const varyHash = vary.length > 0 ? varyKey(vary, facts.headers) : '';
+    if (vary.length > 0) {
+      larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
+      larder.write(space, `${key}~${varyHash}`, body, { ...spec, meta: stored }, this.#ctx.tagVersions);
+    } else {
+      larder.write(space, key, body, { ...spec, meta: stored }, this.#ctx.tagVersions);
+    }
+    this.#ctx.settle({ entry: { header: entryHeader(larder, spec, this.#ctx.tagVersions, stored), payload: body }, vary, varyHash });
+  }
+
+  #whyNotStored(outcome: { aborted?: boolean; error?: unknown }): LarderReason | undefined {
+    if (this.#replaced) return 'stale-if-error';
+    if (outcome.error !== undefined) return 'handler-error';
+    if (outcome.aborted) return 'aborted';
+    if (this.#status === 0) return 'incomplete-body';
+    if (this.#ctx.facts.method === 'HEAD') return 'head-miss';
+    if (this.#ctx.tagVersions === undefined) return 'store-error';
+    if (this.guard.tripped.length > 0) {
+      for (const input of this.guard.tripped) this.#ctx.onUnkeyedRead(this.#ctx.space.name, input);
+      return 'guard';
+    }
+    if (this.#overflow) return 'body-too-large';
+    return responseNotStorable(this.#ctx.config, { status: this.#status, headers: this.#headers, bodyBytes: this.#bytes });
+  }
+
+  #staleIfError(): ReplayPlan | undefined {
+    const { fallback, config, larder, facts, space, key } = this.#ctx;
+    if (!fallback || fallback.header.freshUntil === null) return undefined;
+    const now = larder.clock.now();
+    if (now >= fallback.header.freshUntil + config.sieMs) return undefined;
+    this.#replaced = true;
+    space.stats.stale++;
+    larder.emitEvent('stale', { cache: space.name, kind: 'http', key, reason: 'stale-if-error', ageMs: now - fallback.header.storedAt });
+    return planReplay(fallback, facts, 'STALE', now - fallback.header.storedAt, config.debugHeaders ? 'stale-if-error' : undefined);
+  }
+}
+
+function header(headers: HeaderPairs, name: string): string | string[] | undefined {
+  for (const [key, value] of headers) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+/**
+ * The stored copy always carries a strong validator. Express adds a weak ETag computed from the
+ * same bytes; its opaque part equals etag()'s, so it is made strong rather than replaced.
+ */
+function storedResponse(status: number, headers: Array<[string, string | string[]]>, body: Buffer): StoredResponse {
+  const strong = etag(body);
+  const index = headers.findIndex(([name]) => name.toLowerCase() === 'etag');
+  let tag = strong;
+  if (index === -1) headers.push(['ETag', strong]);
+  else {
+    const own = String(headers[index]![1]);
+    tag = own.startsWith('W/') && own.slice(2) === strong ? strong : own;
+    headers[index] = [headers[index]![0], tag];
+  }
+  const lastModified = header(headers, 'last-modified');
+  return { status, headers, etag: tag, lastModified: lastModified === undefined ? undefined : String(lastModified) };
+}
+
+function entryHeader(larder: Larder, spec: { freshForMs: number; staleForMs: number }, tags: Record<string, string> | undefined, meta: StoredResponse): EntryHeader {
+  const now = larder.clock.now();
+  const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
+  return { kind: 'http', storedAt: now, freshUntil, staleUntil: freshUntil === null ? null : freshUntil + spec.staleForMs, tags: tags ?? {}, meta };
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { hashArguments } from '../hash.js';
+import type { RouteConfig } from './options.js';
+
+/** What an adapter knows about a request before the handler runs. */
+export interface RequestFacts {
+  method: string;
+  /** The Host header, as received. */
+  host: string | undefined;
+  /** Mount path + route pattern (e.g. `/api/users/:id`), or the path for `app.use(cached())`. */
+  routeId: string;
+  /** Hash of the source of the handlers that follow `cached()` (code changes invalidate entries). */
+  codeHash: string;
+  params: unknown;
+  /** The query as the handler will see it, after `stripUnkeyed`. */
+  query: unknown;
+  /** The parsed body as the handler will see it (only when the method keys bodies). */
+  body: unknown;
+  /** Raw request headers (never the guarded proxy). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Passed to the user's `key()` and `tags()`: `req` in Express, `ctx` in Koa. */
+  request: unknown;
+}
+
+/**
+ * Leaves `_`-prefixed and excluded fields out: returns a copy without them, or the same object
+ * when there is nothing to remove (the common case costs no allocation).
+ */
+export function stripUnkeyed<T>(fields: T, excluded: ReadonlySet<string>): T {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return fields;
+  const names = Object.keys(fields);
+  if (!names.some((name) => name.startsWith('_') || excluded.has(name))) return fields;
+  const kept: Record<string, unknown> = Object.getPrototypeOf(fields) === null ? Object.create(null) : {};
+  for (const name of names) {
+    if (name.startsWith('_') || excluded.has(name)) continue;
+    // defineProperty, not assignment: a field named __proto__ must stay data, never a prototype.
+    Object.defineProperty(kept, name, { value: (fields as Record<string, unknown>)[name], enumerable: true, writable: true, configurable: true });
+  }
+  return kept as T;
+}
+
+/** The primary key of a request: host, route, params, query, vary headers, key(), body. */
+export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: string): string {
+  const method = facts.method === 'HEAD' ? 'GET' : facts.method;
+  const args: Array<[string, unknown]> = [
+    ['method', method],
+    ['host', (facts.host ?? '').toLowerCase()],
+    ['params', facts.params ?? null],
+    ['query', facts.query ?? null],
+  ];
+  if (config.vary.length > 0) args.push(['headers', headerValues(config.vary, facts.headers)]);
+  if (config.key) args.push(['key', config.key(facts.request)]);
+  if (method !== 'GET') args.push(['body', facts.body ?? null]);
+  return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
+}
+
+/** Values of the named headers; repeated headers keep their order, absent ones are `null`. */
+export function headerValues(names: readonly string[], headers: RequestFacts['headers']): Array<string | string[] | null> {
+  return names.map((name) => headers[name] ?? null);
+}
+
+/** Hash of the secondary key for a response that declared `Vary`. */
+export function varyKey(names: readonly string[], headers: RequestFacts['headers']): string {
+  return hashArguments([['vary', names], ['values', headerValues(names, headers)]], { functionName: 'Vary' });
+}
+
+/** Hash of handler sources, so editing a handler invalidates its persisted entries. */
+export function sourceHash(handlers: readonly unknown[]): string {
+  const hash = createHash('sha256');
+  for (const handler of handlers) {
+    if (typeof handler === 'function') hash.update(Function.prototype.toString.call(handler)).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,58 @@
+import fresh from 'fresh';
+import type { Entry } from '../entry.js';
+
+/** What an HTTP entry's metadata holds besides the body bytes. */
+export interface StoredResponse {
+  status: number;
+  /** Header names in the case the handler used; multi-valued headers as arrays. */
+  headers: Array<[string, string | string[]]>;
+  /** The strong ETag the entry is served with. */
+  etag: string;
+  lastModified: string | undefined;
+}
+
+/** A response ready to be written by an adapter. `body` is undefined for HEAD and 304. */
+export interface ReplayPlan {
+  status: number;
+  headers: Array<[string, string | string[]]>;
+  body: Buffer | undefined;
+}
+
+/** RFC 9110 §15.4.5: a 304 carries the fields a 200 would have sent among these. */
+const NOT_MODIFIED_FIELDS = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified']);
+
+/**
+ * Plans the answer to a request from a stored response: byte-identical headers and body,
+ * plus `X-Cache`, `Age` and `Server-Timing`; `304` when the request's validators match
+ * (weak comparison for If-None-Match, lists and `*`; If-Modified-Since only without it).
+ */
+export function planReplay(
+  entry: Entry,
+  request: { method: string; headers: Readonly<Record<string, string | string[] | undefined>> },
+  state: 'HIT' | 'STALE',
+  ageMs: number,
+  reason?: string,
+): ReplayPlan {
+  const stored = entry.header.meta as StoredResponse;
+  const extra: Array<[string, string]> = [
+    ['X-Cache', state],
+    ['Age', String(Math.floor(ageMs / 1000))],
+    ['Server-Timing', `larder;desc="${state.toLowerCase()}"`],
+  ];
+  if (reason) extra.push(['X-Larder-Reason', reason]);
+  if (isConditional(request.headers) && fresh(request.headers, { etag: stored.etag, 'last-modified': stored.lastModified })) {
+    const headers = stored.headers.filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
+    return { status: 304, headers: [...headers, ...extra], body: undefined };
+  }
+  // The stored length is the body's; a streamed original had none, and HEAD must announce it.
+  const headers: Array<[string, string | string[]]> = stored.headers.filter(([name]) => name.toLowerCase() !== 'content-length');
+  headers.push(['Content-Length', String(entry.payload.length)], ...extra);
+  if (request.method === 'HEAD') {
+    return { status: stored.status, headers, body: undefined };
+  }
+  return { status: stored.status, headers, body: entry.payload };
+}
+
+function isConditional(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  return headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined;
+}

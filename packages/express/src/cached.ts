@@ -1,0 +1,168 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { RouteCache, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/** The middleware returned by `cached()`. */
+export type CachedMiddleware = RequestHandler & {
+  /** Drops every response this middleware stored, in every process sharing the store. */
+  clear(): Promise<void>;
+};
+
+const REFRESH = Symbol('larder.refresh');
+const PER_USER_STATE = ['cookies', 'signedCookies', 'session', 'user'] as const;
+const routeHashes = new WeakMap<object, string>();
+
+/**
+ * Caches a route's responses (Express 4 and 5).
+ * @example app.get('/users/:id', cached('5m'), handler);
+ * @example router.get('/search', cached({ ttl: '1m', vary: ['accept-language'], exclude: ['query.utm_source'] }), handler);
+ */
+export function cached(ttlOrOptions?: number | string | null | CachedOptions<Request>, options?: CachedOptions<Request>): CachedMiddleware {
+  const cache = new RouteCache(ttlOrOptions, options);
+  const { excludeQuery, excludeBody } = cache.config;
+
+  const middleware = function cached(req: Request, res: Response, next: NextFunction): void {
+    if (!cache.handles(req.method)) return next();
+    const query = stripUnkeyed(req.query, excludeQuery);
+    // Express 5's req.query is a getter that re-parses: an own property makes the stripped copy stick.
+    if (query !== req.query) Object.defineProperty(req, 'query', { value: query, writable: true, enumerable: true, configurable: true });
+    const keysBody = req.method !== 'GET' && req.method !== 'HEAD';
+    if (keysBody && req.body !== undefined) req.body = stripUnkeyed(req.body, excludeBody);
+    let decision: Decision | Promise<Decision>;
+    try {
+      decision = cache.decide(
+        {
+          method: req.method,
+          host: req.headers.host,
+          routeId: req.route ? `${req.baseUrl}${String(req.route.path)}` : `${req.baseUrl}${req.path}`,
+          codeHash: req.route ? handlersHash(req.route, middleware) : '',
+          params: req.params,
+          query,
+          body: keysBody ? req.body : undefined,
+          headers: req.headers,
+          request: req,
+        },
+        (req as Request & { [REFRESH]?: boolean })[REFRESH] === true,
+      );
+    } catch (error) {
+      return next(error);
+    }
+    if (decision instanceof Promise) decision.then((d) => act(d, req, res, next), next);
+    else act(decision, req, res, next);
+  } as CachedMiddleware;
+
+  middleware.clear = () => cache.clear();
+  return middleware;
+}
+
+function act(decision: Decision, req: Request, res: Response, next: NextFunction): void {
+  switch (decision.kind) {
+    case 'pass':
+      return next();
+    case 'bypass':
+      for (const [name, value] of decision.headers) res.setHeader(name, value);
+      return next();
+    case 'replay':
+      send(res, decision.plan);
+      if (decision.refresh) refreshDetached(req);
+      return;
+    case 'miss':
+      capture(req, res, decision.capture);
+      return next();
+  }
+}
+
+function send(res: ServerResponse, plan: ReplayPlan): void {
+  res.statusCode = plan.status;
+  for (const [name, value] of plan.headers) res.setHeader(name, value);
+  res.end(plan.body);
+}
+
+/** Copies the response on its way out (never delaying it) and watches what the handler reads. */
+function capture(req: Request, res: Response, capture: Capture): void {
+  const rawHeaders = req.headers;
+  req.headers = capture.guard.watchHeaders(rawHeaders);
+  const restores = PER_USER_STATE.map((name) => capture.guard.watchProperty(req, name, name));
+  const { writeHead, write, end } = res;
+  let stale: ReplayPlan | undefined;
+
+  const done = (outcome: { aborted?: boolean }) => {
+    if (res.writeHead !== writeHead) Object.assign(res, { writeHead, write, end });
+    req.headers = rawHeaders;
+    for (const restore of restores) restore();
+    capture.finish(outcome);
+  };
+  res.writeHead = function (this: Response, status: number, ...rest: unknown[]) {
+    const headers = rest.find((arg) => typeof arg === 'object' && arg !== null);
+    if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1]);
+    else if (headers) for (const [name, value] of Object.entries(headers)) this.setHeader(name, value as string);
+    const names = (this as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames();
+    const verdict = capture.head(status, names.map((name) => [name, headerValue(this.getHeader(name))] as const));
+    if ('replace' in verdict) {
+      // staleIfError: the handler failed; the stale response goes out instead of its 5xx.
+      stale = verdict.replace;
+      for (const name of this.getHeaderNames()) this.removeHeader(name);
+      for (const [name, value] of stale.headers) this.setHeader(name, value);
+      return writeHead.call(this, stale.status);
+    }
+    for (const [name, value] of verdict.add) this.setHeader(name, value);
+    return typeof rest[0] === 'string' ? (writeHead as (s: number, r: string) => Response).call(this, status, rest[0]) : writeHead.call(this, status);
+  } as Response['writeHead'];
+  res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+    if (stale) return true;
+    if (chunk !== undefined && chunk !== null) capture.chunk(toBuffer(chunk, rest[0]));
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as Response['write'];
+  res.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
+    if (stale) {
+      const body = stale.body;
+      done({});
+      return (end as (...args: unknown[]) => Response).call(this, body, ...rest.filter((arg) => typeof arg === 'function'));
+    }
+    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') capture.chunk(toBuffer(chunk, rest[0]));
+    const result = (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
+    done({ aborted: req.socket?.destroyed === true && !res.writableFinished && !res.headersSent });
+    return result;
+  } as Response['end'];
+  res.once('close', () => done({ aborted: true }));
+}
+
+/** staleWhileRevalidate: the route runs again for the same URL on a request no client waits for. */
+function refreshDetached(req: Request): void {
+  const detached = new IncomingMessage(new Socket()) as IncomingMessage & { [REFRESH]?: boolean };
+  detached.method = 'GET';
+  detached.url = req.originalUrl ?? req.url ?? '/';
+  detached.headers = { ...stripConditional(req.headers) };
+  detached[REFRESH] = true;
+  detached.push(null);
+  const response = new ServerResponse(detached);
+  (req.app as unknown as { handle(req: unknown, res: unknown, done: (error?: unknown) => void): void }).handle(detached, response, () => {});
+}
+
+function stripConditional(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const { 'if-none-match': _a, 'if-modified-since': _b, range: _c, 'if-range': _d, ...rest } = headers;
+  return rest;
+}
+
+/** The source of the handlers after `cached()` on this route: editing them invalidates its entries. */
+function handlersHash(route: { stack?: Array<{ handle: unknown }> }, middleware: unknown): string {
+  let hash = routeHashes.get(route);
+  if (hash === undefined) {
+    const stack = route.stack ?? [];
+    const after = stack.slice(stack.findIndex((layer) => layer.handle === middleware) + 1);
+    hash = sourceHash(after.map((layer) => layer.handle));
+    routeHashes.set(route, hash);
+  }
+  return hash;
+}
+
+function headerValue(value: number | string | string[] | undefined): string | string[] {
+  return Array.isArray(value) ? value : String(value);
+}
+
+function toBuffer(chunk: unknown, encoding: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return Buffer.from(String(chunk), typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+}
