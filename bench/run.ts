@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { prepareLarder } from './lib/build.ts';
+import { HINT, prepareLarder } from './lib/build.ts';
 import { measured, targetText, verdict } from './lib/checks.ts';
 import { isFullRun, parseCli, USAGE, type BenchOptions } from './lib/cli.ts';
 import { describeMachine } from './lib/machine.ts';
@@ -12,7 +12,7 @@ import { redisUnavailable, startRedis, type RedisServer } from './lib/redis.ts';
 import { checksTable, resultsMarkdown, textTable } from './lib/report.ts';
 import { runProbe, startServer, stopAll } from './lib/spawn.ts';
 import { ratioChart } from './lib/svg.ts';
-import type { CaseInfo, RunContext, Scenario, ScenarioReport, Stores } from './lib/types.ts';
+import type { CaseInfo, LarderPackage, RunContext, Scenario, ScenarioReport, Stores } from './lib/types.ts';
 import { hashingScenario } from './scenarios/hashing.ts';
 import { hitScenario } from './scenarios/hit.ts';
 import { memoryScenario } from './scenarios/memory.ts';
@@ -21,10 +21,34 @@ import { stampedeScenario } from './scenarios/stampede.ts';
 
 const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario];
 
-function select(options: BenchOptions): Map<Scenario, Set<string>> {
+function select(options: BenchOptions): Map<Scenario, CaseInfo[]> {
   const chosen = (c: CaseInfo) =>
-    (options.larder || !c.larder) && (options.only.length === 0 || options.only.some((s) => c.id.includes(s)));
-  return new Map(SCENARIOS.map((s) => [s, new Set(s.cases(options).filter(chosen).map((c) => c.id))]));
+    (options.larder || c.larder === undefined) && (options.only.length === 0 || options.only.some((s) => c.id.includes(s)));
+  return new Map(SCENARIOS.map((s) => [s, s.cases(options).filter(chosen)]));
+}
+
+/**
+ * Builds and checks the Larder packages and redis-server the selected cases need. Cases whose package
+ * or store is unavailable are dropped from `selection` and reported in `skipped`.
+ */
+function preflight(options: BenchOptions, selection: Map<Scenario, CaseInfo[]>, skipped: string[]): { redisProblem: string | undefined } {
+  const cases = [...selection.values()].flat();
+  const packages = new Set(cases.flatMap((c) => (c.larder ? [c.larder] : [])));
+  const unusable = packages.size > 0 ? prepareLarder(packages, options.build) : new Map<LarderPackage, string>();
+  const redisProblem = cases.some((c) => c.redis) ? redisUnavailable() : undefined;
+  for (const [scenario, list] of selection) {
+    selection.set(
+      scenario,
+      list.filter((c) => {
+        const reason = (c.larder && unusable.get(c.larder)) || (c.redis && redisProblem);
+        if (reason) skipped.push(`${c.id}: skipped: ${reason}`);
+        return !reason;
+      }),
+    );
+  }
+  if (unusable.size > 0) console.warn(`Skipping cases: ${[...unusable.values()].join('; ')}. ${HINT}`);
+  if (redisProblem) console.warn(`Skipping the Redis contenders: ${redisProblem}`);
+  return { redisProblem };
 }
 
 async function main(): Promise<number> {
@@ -39,8 +63,7 @@ async function main(): Promise<number> {
   }
 
   const selection = select(options);
-  const cases = SCENARIOS.flatMap((s) => s.cases(options)).filter((c) => selection.get(SCENARIOS.find((s) => s.cases(options).includes(c))!)?.has(c.id));
-  if (cases.length === 0) {
+  if ([...selection.values()].flat().length === 0) {
     console.error(`No case matches --only ${options.only.join(',')}. Run with --list to see the case ids.`);
     return 2;
   }
@@ -49,12 +72,11 @@ async function main(): Promise<number> {
   const runDir = join(TMP_DIR, `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
   let redis: RedisServer | undefined;
+  const skipped: string[] = [];
   try {
-    if (cases.some((c) => c.larder)) prepareLarder(options.build);
-
-    const redisProblem = cases.some((c) => c.redis) ? redisUnavailable() : 'not needed by the selected cases';
-    if (cases.some((c) => c.redis) && !redisProblem) redis = await startRedis(runDir);
-    else if (cases.some((c) => c.redis)) console.warn(`Redis contenders will be skipped: ${redisProblem}`);
+    const { redisProblem } = preflight(options, selection, skipped);
+    const cases = [...selection.values()].flat();
+    if (cases.some((c) => c.redis)) redis = await startRedis(runDir);
 
     const stores: Stores = {
       memory: 'memory://',
@@ -78,7 +100,7 @@ async function main(): Promise<number> {
     );
     const reports: ScenarioReport[] = [];
     for (const scenario of SCENARIOS) {
-      const selected = selection.get(scenario)!;
+      const selected = new Set(selection.get(scenario)!.map((c) => c.id));
       if (selected.size === 0) continue;
       reports.push(await scenario.run(ctx, selected));
     }
@@ -94,10 +116,13 @@ async function main(): Promise<number> {
       join(outDir, chartFile),
       ratioChart(checks, `${startedAt.toISOString().slice(0, 10)} · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node}`),
     );
-    writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown({ options, fullRun, machine, startedAt, elapsedSeconds, reports, chartFile }));
+    writeFileSync(
+      join(outDir, 'RESULTS.md'),
+      resultsMarkdown({ options, fullRun, machine, startedAt, elapsedSeconds, reports, skipped, chartFile }),
+    );
 
     console.log(`\n${textTable(checksTable(checks))}`);
-    const problems = reports.flatMap((r) => r.problems);
+    const problems = [...skipped, ...reports.flatMap((r) => r.problems)];
     if (problems.length > 0) console.log(`\nSkipped or failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     const misses = checks.filter((c) => verdict(c) === 'miss');
     for (const c of misses) console.log(`  miss: ${c.label}: ${measured(c)} (target ${targetText(c)})`);

@@ -1,19 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './paths.ts';
+import type { LarderPackage } from './types.ts';
 
-/** What each contender imports from the built packages; checked before any server starts. */
-const REQUIRED_EXPORTS: Record<string, readonly string[]> = {
+/** What the servers and probes import from each built package. */
+const REQUIRED_EXPORTS: Record<LarderPackage, readonly string[]> = {
   '@larder/core': ['hashValue', 'createLarder'],
   '@larder/express': ['cached', 'createLarder'],
   '@larder/koa': ['cached', 'createLarder'],
 };
 
 /**
- * Runs `npm run build` (unless `build` is false), then imports each package the way the servers do
- * (through node_modules, i.e. packages/*\/dist) and checks the exports. Throws an error that says
- * what is missing and how to run the benchmark without Larder.
+ * Runs `npm run build` (unless `build` is false); a failed build throws, with the compiler's output.
+ * Then imports each needed package the way the servers do (through node_modules, i.e.
+ * packages/*\/dist) and returns, per unusable package, why: cases needing it are skipped and reported,
+ * while the packages that work are still measured.
  */
-export function prepareLarder(build: boolean): void {
+export function prepareLarder(packages: ReadonlySet<LarderPackage>, build: boolean): Map<LarderPackage, string> {
   if (build) {
     console.log('Building the Larder packages (npm run build)…');
     const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
@@ -22,22 +24,30 @@ export function prepareLarder(build: boolean): void {
       throw new Error(`npm run build failed, so the Larder contenders cannot run.\n${output}\n${HINT}`);
     }
   }
-  const check = spawnSync(process.execPath, ['--input-type=module', '-e', CHECK_SCRIPT], { cwd: ROOT, encoding: 'utf8' });
-  if (check.status !== 0) {
-    throw new Error(`The built Larder packages are not usable yet:\n${check.stderr.trim()}\n${HINT}`);
-  }
+  const required = Object.fromEntries([...packages].map((name) => [name, REQUIRED_EXPORTS[name]]));
+  const check = spawnSync(process.execPath, ['--input-type=module', '-e', CHECK_SCRIPT, JSON.stringify(required)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (check.status !== 0) throw new Error(`Could not check the built Larder packages: ${check.stderr.trim()}`);
+  return new Map(Object.entries(JSON.parse(check.stdout) as Record<LarderPackage, string>) as [LarderPackage, string][]);
 }
 
-const HINT =
+export const HINT =
   'Run `npm run bench -- --no-larder` to measure only the baselines and peers, or `--only <case>` to pick cases (see --list).';
 
+// Runs in a plain `node` (no tsx, no tsconfig paths), so @larder/* resolve exactly as in the servers.
 const CHECK_SCRIPT = `
-const required = ${JSON.stringify(REQUIRED_EXPORTS)};
-const problems = [];
+const required = JSON.parse(process.argv[1]);
+const problems = {};
 for (const [name, exports] of Object.entries(required)) {
-  let mod;
-  try { mod = await import(name); } catch (error) { problems.push(name + ': ' + error.message.split('\\n')[0]); continue; }
-  for (const e of exports) if (typeof mod[e] !== 'function') problems.push(name + ' does not export ' + e + '()');
+  try {
+    const mod = await import(name);
+    const missing = exports.filter((e) => typeof mod[e] !== 'function');
+    if (missing.length) problems[name] = 'the built ' + name + ' does not export ' + missing.map((e) => e + '()').join(', ') + ' yet';
+  } catch (error) {
+    problems[name] = 'cannot import the built ' + name + ': ' + String(error.message).split('\\n')[0];
+  }
 }
-if (problems.length) { console.error(problems.map((p) => '  - ' + p).join('\\n')); process.exit(1); }
+process.stdout.write(JSON.stringify(problems));
 `;

@@ -1,6 +1,6 @@
 import type { Framework } from '../servers/shared/args.ts';
 import type { ProcessSpec } from './spawn.ts';
-import type { Stores } from './types.ts';
+import type { LarderPackage, Stores } from './types.ts';
 
 export const FRAMEWORKS: readonly Framework[] = ['express4', 'express5', 'koa'];
 
@@ -18,8 +18,10 @@ export function peerOf(framework: Framework): 'apicache' | 'koa-cash' {
   return framework === 'koa' ? 'koa-cash' : 'apicache';
 }
 
-export function isLarder(contender: Contender): boolean {
-  return contender.startsWith('larder-');
+/** The package a contender's server imports, or undefined for baselines and peers. */
+export function larderPackage(framework: Framework, contender: Contender): LarderPackage | undefined {
+  if (!contender.startsWith('larder-')) return undefined;
+  return framework === 'koa' ? '@larder/koa' : '@larder/express';
 }
 
 export function needsRedis(contender: Contender): boolean {

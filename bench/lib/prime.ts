@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assertOk, getCounts, header, httpGet, type Counts } from './http.ts';
 
 export interface PrimeOptions {
-  label: string;
   /** Server base URL. */
   base: string;
   /** Path and query of the cached route, e.g. `/data` or `/big?n=hit`. */
@@ -23,26 +22,26 @@ export interface PrimeOptions {
  * Returns the handler count once hot: while hits are measured it must not move.
  */
 export async function primeCache(options: PrimeOptions): Promise<number> {
-  const { label, base, path, counter, larder, expected } = options;
+  const { base, path, counter, larder, expected } = options;
   const url = `${base}${path}`;
   const cacheHeader = (res: Awaited<ReturnType<typeof httpGet>>) => header(res, 'x-cache') ?? '(none)';
 
   const before = (await getCounts(base))[counter];
   const first = await httpGet(url);
-  assertOk(first, `${label}: first request`, expected);
-  if ((await getCounts(base))[counter] !== before + 1) throw new Error(`${label}: the first request did not run the handler`);
-  if (larder && cacheHeader(first) !== 'MISS') throw new Error(`${label}: first request has X-Cache ${cacheHeader(first)}, expected MISS`);
+  assertOk(first, 'first request', expected);
+  if ((await getCounts(base))[counter] !== before + 1) throw new Error(`the first request to ${path} did not run the handler`);
+  if (larder && cacheHeader(first) !== 'MISS') throw new Error(`first request to ${path} has X-Cache ${cacheHeader(first)}, expected MISS`);
 
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const runs = (await getCounts(base))[counter];
     const res = await httpGet(url);
-    assertOk(res, `${label}: replay`, expected);
+    assertOk(res, 'replay', expected);
     const hit = (await getCounts(base))[counter] === runs;
     if (larder && cacheHeader(res) !== (hit ? 'HIT' : 'MISS')) {
-      throw new Error(`${label}: X-Cache says ${cacheHeader(res)} but the handler ${hit ? 'did not run' : 'ran'}`);
+      throw new Error(`${path}: X-Cache says ${cacheHeader(res)} but the handler ${hit ? 'did not run' : 'ran'}`);
     }
     if (hit) return runs;
     await sleep(20);
   }
-  throw new Error(`${label}: still not served from cache after 50 requests (was the response stored?)`);
+  throw new Error(`${path} still not served from cache after 50 requests (was the response stored?)`);
 }

@@ -36,6 +36,8 @@ export interface ResultsDocument {
   startedAt: Date;
   elapsedSeconds: number;
   reports: readonly ScenarioReport[];
+  /** Cases left out before the run (package not built, no redis-server). */
+  skipped: readonly string[];
   chartFile: string;
 }
 
@@ -44,7 +46,7 @@ export function resultsMarkdown(doc: ResultsDocument): string {
   const checks = reports.flatMap((r) => r.checks);
   const counts = { pass: 0, miss: 0, 'n/a': 0 };
   for (const c of checks) counts[verdict(c)] += 1;
-  const problems = reports.flatMap((r) => r.problems);
+  const problems = [...doc.skipped, ...reports.flatMap((r) => r.problems)];
 
   const lines: string[] = [
     '# Larder benchmark results',

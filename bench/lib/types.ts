@@ -1,11 +1,13 @@
 import type { BenchOptions } from './cli.ts';
 import type { ProcessSpec, ServerProcess } from './spawn.ts';
 
+export type LarderPackage = '@larder/core' | '@larder/express' | '@larder/koa';
+
 /** One measurable unit; `--only` matches substrings of its id (`hit/express5/1kb/floor`). */
 export interface CaseInfo {
   id: string;
-  /** Needs the built @larder/* packages. */
-  larder: boolean;
+  /** The built Larder package the case imports, if any. */
+  larder: LarderPackage | undefined;
   /** Needs the bench's redis-server. */
   redis: boolean;
 }

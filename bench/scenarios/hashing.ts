@@ -21,7 +21,7 @@ function mbPerSecond(bytes: number, ms: number): number {
 export const hashingScenario: Scenario = {
   name: 'hashing',
   title: 'Hashing',
-  cases: () => CASES.map((c) => ({ id: IDS[c], larder: true, redis: false }) satisfies CaseInfo),
+  cases: () => CASES.map((c) => ({ id: IDS[c], larder: '@larder/core', redis: false }) satisfies CaseInfo),
   async run(ctx, selected): Promise<ScenarioReport> {
     const chosen = CASES.filter((c) => selected.has(IDS[c]));
     const reps = ctx.options.quick ? 3 : 7;

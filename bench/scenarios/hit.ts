@@ -1,7 +1,7 @@
-import { isCached, isLarder, needsRedis, peerOf, FRAMEWORKS, serverSpec, type Contender } from '../lib/contenders.ts';
+import { isCached, larderPackage, needsRedis, peerOf, FRAMEWORKS, serverSpec, type Contender } from '../lib/contenders.ts';
 import { attempt, healthy, startFleet, stopFleet, type Member } from '../lib/fleet.ts';
 import { DASH, fixed, int, percent, ratio } from '../lib/format.ts';
-import { getCounts } from '../lib/http.ts';
+import { assertOk, getCounts, httpGet } from '../lib/http.ts';
 import { runLoad, type LoadSample } from '../lib/load.ts';
 import { primeCache } from '../lib/prime.ts';
 import { median, pairedRatio, rotate, spread } from '../lib/stats.ts';
@@ -26,7 +26,7 @@ function planCases(): HitCase[] {
     HIT_SIZES.flatMap((size) =>
       contendersOf(framework).map((contender) => ({
         id: `hit/${framework}/${size}/${contender}`,
-        larder: isLarder(contender),
+        larder: larderPackage(framework, contender),
         redis: needsRedis(contender),
         framework,
         size,
@@ -54,8 +54,11 @@ async function measureGroup(ctx: RunContext, cases: HitCase[], problems: string[
     for (const member of fleet) {
       const { item, server } = member;
       await attempt(member, problems, async () => {
-        const runs = await primeCache({ label: item.id, base: server.url, path: '/data', counter: 'data', larder: item.larder, expected });
-        hot.set(member, runs);
+        if (isCached(item.contender)) {
+          hot.set(member, await primeCache({ base: server.url, path: '/data', counter: 'data', larder: item.larder !== undefined, expected }));
+        } else {
+          assertOk(await httpGet(`${server.url}/data`), 'first request', expected);
+        }
         if (options.warmup > 0) {
           await runLoad({ url: `${server.url}/data`, connections: options.connections, duration: options.warmup });
         }

@@ -11,8 +11,8 @@ interface MemoryCase extends CaseInfo {
 }
 
 const CASES: readonly MemoryCase[] = [
-  { id: 'memory/unbounded', larder: true, redis: false, maxBytes: 0 },
-  { id: 'memory/max-bytes-64mib', larder: true, redis: false, maxBytes: 64 * MiB },
+  { id: 'memory/unbounded', larder: '@larder/express', redis: false, maxBytes: 0 },
+  { id: 'memory/max-bytes-64mib', larder: '@larder/express', redis: false, maxBytes: 64 * MiB },
 ];
 
 /** Distinct responses before the baseline reading, so code paths and pools are warm. */

@@ -20,7 +20,7 @@ function planCases(): PayloadCase[] {
   return FRAMEWORKS.flatMap((framework) =>
     VARIANTS.map((variant) => ({
       id: `payload/${framework}/${variant}`,
-      larder: variant !== 'uncached',
+      larder: variant === 'uncached' ? undefined : framework === 'koa' ? '@larder/koa' : '@larder/express',
       redis: false,
       framework,
       variant,
@@ -72,10 +72,10 @@ export const payloadScenario: Scenario = {
 
       try {
         for (const member of fleet) {
-          const { variant, id } = member.item;
+          const { variant } = member.item;
           await attempt(member, problems, async () => {
             if (variant === 'larder-hit') {
-              await primeCache({ label: id, base: member.server.url, path: '/big?n=hit', counter: 'big', larder: true, expected });
+              await primeCache({ base: member.server.url, path: '/big?n=hit', counter: 'big', larder: true, expected });
             }
             for (let i = 0; i < 2; i += 1) await timed(variant, member.server.url, i === 0);
           });

@@ -146,14 +146,15 @@ function keyName(key: unknown): string {
  * ```
  */
 export function hashValue(value: unknown, options: HashOptions = {}): string {
-  const encoder = new Encoder(
+  const encoder = Encoder.acquire(
     normalizeHashFuncs(options.hashFuncs),
     options.argName ?? 'value',
     options.functionName ?? 'hashValue',
   );
   try {
-    encoder.header(Tag.VALUE);
-    encoder.value(value);
+    encoder.begin(Tag.VALUE);
+    encoder.push(Op.VALUE, value);
+    encoder.run(0);
     return encoder.finish();
   } finally {
     encoder.release();
@@ -173,15 +174,16 @@ export function hashArguments(
   args: ReadonlyArray<readonly [name: string, value: unknown]>,
   options: { hashFuncs?: NormalizedHashFuncs | undefined; functionName: string },
 ): string {
-  const encoder = new Encoder(options.hashFuncs ?? NO_HASH_FUNCS, '', options.functionName);
+  const encoder = Encoder.acquire(options.hashFuncs ?? NO_HASH_FUNCS, '', options.functionName);
   try {
-    encoder.header(Tag.ARGUMENTS);
+    encoder.begin(Tag.ARGUMENTS);
     encoder.u32(args.length);
-    for (const [name, value] of args) {
-      encoder.argName = name;
-      encoder.string(name);
-      encoder.value(value);
+    for (let i = args.length - 1; i >= 0; i--) {
+      const [name, value] = args[i] as (typeof args)[number];
+      encoder.push(Op.VALUE, value);
+      encoder.push(Op.ARGUMENT, name);
     }
+    encoder.run(0);
     return encoder.finish();
   } finally {
     encoder.release();
@@ -202,11 +204,14 @@ const Tag = {
 } as const;
 const FORMAT_VERSION = 1;
 
-type ContentEncoder = (encoder: Encoder, value: any) => void;
+/** Work items of the encoder: encode a value, write a key or a byte, leave an ancestor, start a named argument. */
+const Op = { VALUE: 0, KEY: 1, BYTE: 2, LEAVE: 3, ARGUMENT: 4 } as const;
+/** Rules tried on an object, in SPEC order (resource identity and content come after the hashKey protocol). */
+const Rule = { HASH_FUNC: 0, HASH_KEY: 1, RESOURCE: 2 } as const;
 /** The rule whose result a value is: that rule is not applied to the value again. */
 type Via = HashFuncEntry | typeof HASH_KEY | undefined;
 type Keyed = { [HASH_KEY]?: unknown };
-const Rule = { HASH_FUNC: 0, HASH_KEY: 1, RESOURCE: 2 } as const;
+type ContentEncoder = (encoder: Encoder, value: any) => void;
 
 const typedArrays: ReadonlyArray<readonly [Function & { prototype: object }, number]> = [
   [Buffer, Tag.BUFFER], [Int8Array, Tag.INT8], [Uint8Array, Tag.UINT8], [Uint8ClampedArray, Tag.UINT8_CLAMPED],
@@ -238,205 +243,38 @@ const BUILT_INS = new Map<object, ContentEncoder>([
 const SCRATCH_BYTES = 8192;
 /** Binary data longer than this is fed to the hash in place instead of being copied into the scratch buffer. */
 const COPY_LIMIT = 1024;
-/** Scratch buffers are reused: hashing is synchronous, and a hash function that hashes reentrantly takes another. */
-const scratchPool: Buffer[] = [];
+/** Ancestors up to this depth are found by a linear scan (cheapest for the usual shallow data), deeper ones in a Map. */
+const SHALLOW_DEPTH = 32;
 const EMPTY = new Uint8Array(0);
+/** Scratch buffers are reused; a Map or Set entry digest, or a reentrant hash, takes another one. */
+const scratchPool: Buffer[] = [];
+const takeScratch = () => scratchPool.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
 /**
- * Writes the encoding of a value into a scratch buffer and hashes it with one SHA-256: in one shot when it fits
- * (most keys), otherwise incrementally, flushing the scratch buffer and feeding large binary data in place.
+ * Turns bytes into a SHA-256 digest: small writes go to a scratch buffer hashed in one shot when everything fits
+ * (most keys); otherwise the scratch buffer is flushed into one incremental hash, and large data is fed in place.
  */
-class Encoder {
-  private buf: Buffer = scratchPool.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-  private pos = 0;
-  private hash: Hash | undefined;
+class DigestWriter {
+  protected buf: Buffer = takeScratch();
+  protected pos = 0;
+  protected hash: Hash | undefined;
 
-  constructor(
-    private readonly funcs: NormalizedHashFuncs,
-    public argName: string,
-    private readonly functionName: string,
-    /** Objects being encoded, root first: revisiting one is a cycle, encoded as its depth. */
-    private readonly ancestors: object[] = [],
-  ) {}
-
-  header(kind: number): void {
-    this.tag(FORMAT_VERSION);
-    this.tag(kind);
+  tag(byte: number): void {
+    if (this.pos === this.buf.length) this.flush();
+    this.buf[this.pos++] = byte;
   }
 
-  /**
-   * @param via - the rule (hashFuncs entry or hashKey protocol) whose result `value` is; not applied to it again,
-   *   so a hash function that returns its argument, or another instance of its class, cannot recurse forever.
-   */
-  value(value: unknown, via?: Via): void {
-    if (this.funcs.coversPrimitives && value != null && typeof value !== 'object' && typeof value !== 'function') {
-      const entry = this.funcs.lookup(value);
-      if (entry !== undefined && entry !== via) return this.viaHashFunc(value, entry);
-    }
-    switch (typeof value) {
-      case 'string': return this.string(value);
-      case 'number': return this.number(value);
-      case 'boolean': return this.tag(value ? Tag.TRUE : Tag.FALSE);
-      case 'undefined': return this.tag(Tag.UNDEFINED);
-      case 'bigint': return this.tag(Tag.BIGINT), this.string(value.toString(16));
-      case 'object': if (value === null) return this.tag(Tag.NULL);
-      // falls through: objects and functions follow the same rules
-      case 'function': {
-        const depth = this.ancestors.indexOf(value);
-        if (depth !== -1) return this.tag(Tag.BACK_REFERENCE), this.u32(depth);
-        this.ancestors.push(value);
-        this.object(value, via);
-        this.ancestors.pop();
-        return;
-      }
-      default: throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
-    }
+  u32(value: number): void {
+    this.reserve(4);
+    this.pos = this.buf.writeUInt32LE(value, this.pos);
   }
 
-  /**
-   * SPEC order: hashFuncs entry, hashKey protocol, resource identity, built-in content, else unhashable.
-   * @param from - the first rule to try; a rule that returned the object itself moves on to the next one.
-   */
-  private object(value: object, via: Via, from: number = Rule.HASH_FUNC): void {
-    if (from <= Rule.HASH_FUNC && this.funcs.size > 0) {
-      const entry = this.funcs.lookup(value);
-      if (entry !== undefined && entry !== via) return this.viaHashFunc(value, entry);
-    }
-    const hashKey: unknown = from <= Rule.HASH_KEY && via !== HASH_KEY ? (value as Keyed)[HASH_KEY] : undefined;
-    if (typeof hashKey === 'function') {
-      const result = this.callUser(value, () => hashKey.call(value));
-      this.tag(Tag.HASH_KEY);
-      return result === value ? this.object(value, via, Rule.RESOURCE) : this.value(result, HASH_KEY);
-    }
-    const identity = resourceIdentity(value);
-    if (identity !== undefined) return this.tag(Tag.RESOURCE), this.string(identity);
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) return this.plainObject(value as Record<string, unknown>);
-    const encode = BUILT_INS.get(proto as object);
-    if (encode !== undefined) return encode(this, value);
-    throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
-  }
-
-  private viaHashFunc(value: unknown, entry: HashFuncEntry): void {
-    const result = this.callUser(value, () => entry.fn(value));
-    this.tag(Tag.HASH_FUNC);
-    this.string(entry.name);
-    // An object returned as is is already an ancestor: re-entering it through value() would read as a cycle.
-    if (result === value && typeof value === 'object' && value !== null) this.object(value, entry, Rule.HASH_KEY);
-    else this.value(result, entry);
-  }
-
-  private callUser(value: unknown, call: () => unknown): unknown {
-    try {
-      return call();
-    } catch (cause) {
-      throw new UserHashError(typeName(value), this.argName, this.functionName, cause);
-    }
-  }
-
-  private plainObject(value: Record<string, unknown>): void {
-    const keys = Object.keys(value);
-    if (keys.length > 1) keys.sort();
-    this.tag(Tag.OBJECT);
-    this.u32(keys.length);
-    for (const key of keys) {
-      this.string(key);
-      this.value(value[key]);
-    }
-  }
-
-  array(value: unknown[]): void {
-    this.tag(Tag.ARRAY);
-    this.u32(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i];
-      if (item === undefined && !(i in value)) this.tag(Tag.HOLE);
-      else this.value(item);
-    }
-  }
-
-  // Maps and Sets are unordered: string keys/members are sorted; anything else is hashed entry by entry and the
-  // sorted entry digests are hashed, which depends only on the multiset of entries.
-  map(value: Map<unknown, unknown>): void {
-    const keys = stringsOrUndefined(value.keys());
-    if (keys === undefined) return this.unorderedDigests(Tag.MAP, value, ([k, v], e) => (e.value(k), e.value(v)));
-    this.tag(Tag.MAP_STRING_KEYS);
-    this.u32(keys.length);
-    for (const key of keys.sort()) {
-      this.string(key);
-      this.value(value.get(key));
-    }
-  }
-
-  set(value: Set<unknown>): void {
-    const members = stringsOrUndefined(value.values());
-    if (members === undefined) return this.unorderedDigests(Tag.SET, value, (member, e) => e.value(member));
-    this.tag(Tag.SET_STRINGS);
-    this.u32(members.length);
-    for (const member of members.sort()) this.string(member);
-  }
-
-  private unorderedDigests<T>(tag: number, items: Iterable<T>, encode: (item: T, e: Encoder) => void): void {
-    const digests: string[] = [];
-    for (const item of items) {
-      const sub = new Encoder(this.funcs, this.argName, this.functionName, this.ancestors);
-      try {
-        encode(item, sub);
-        digests.push(sub.finish());
-      } finally {
-        sub.release();
-      }
-    }
-    digests.sort();
-    this.tag(tag);
-    this.u32(digests.length);
-    for (const digest of digests) {
-      this.reserve(32);
-      this.pos += this.buf.write(digest, this.pos, 'hex');
-    }
-  }
-
-  date(value: Date): void {
-    const time = value.getTime();
-    if (Number.isNaN(time)) return this.tag(Tag.INVALID_DATE);
-    this.tag(Tag.DATE);
-    this.number(time);
-  }
-
-  searchParams(value: URLSearchParams): void {
-    this.tag(Tag.URL_SEARCH_PARAMS);
-    for (const [name, text] of value) {
-      this.tag(1);
-      this.string(name);
-      this.string(text);
-    }
-    this.tag(0);
-  }
-
-  error(value: Error): void {
-    this.tag(Tag.ERROR);
-    this.value(value.name);
-    this.value(value.message);
-    const hasCause = Object.hasOwn(value, 'cause');
-    this.tag(hasCause ? 1 : 0);
-    if (hasCause) this.value(value.cause);
-    if (value instanceof AggregateError) this.value(value.errors);
-  }
-
-  binary(tag: number, buffer: ArrayBufferLike, offset: number, length: number): void {
-    this.tag(tag);
-    this.u32(length % 0x1_0000_0000);
-    this.u32(Math.floor(length / 0x1_0000_0000));
-    // length 0 also covers detached buffers, which cannot be viewed.
-    const bytes = length === 0 ? EMPTY : new Uint8Array(buffer, offset, length);
-    if (length <= COPY_LIMIT) {
-      this.reserve(length);
-      this.buf.set(bytes, this.pos);
-      this.pos += length;
-    } else {
-      this.flush();
-      this.hashObject().update(bytes);
-    }
+  number(value: number): void {
+    // Every NaN is the same value to a user; its bit pattern is not. -0 keeps its sign bit, so it differs from 0.
+    if (value !== value) return this.tag(Tag.NAN);
+    this.reserve(9);
+    this.buf[this.pos] = Tag.NUMBER;
+    this.pos = this.buf.writeDoubleLE(value, this.pos + 1);
   }
 
   string(value: string): void {
@@ -467,31 +305,20 @@ class Encoder {
     this.pos = start + bytes;
   }
 
-  private longString(value: string): void {
-    const encoding = isWellFormed(value) ? 'utf8' : 'utf16le';
-    this.tag(encoding === 'utf8' ? Tag.STRING : Tag.STRING_UTF16);
-    this.u32(Buffer.byteLength(value, encoding));
-    this.flush();
-    this.hashObject().update(value, encoding);
-  }
-
-  number(value: number): void {
-    // Every NaN is the same value to a user; its bit pattern is not. -0 keeps its sign bit, so it differs from 0.
-    if (value !== value) return this.tag(Tag.NAN);
-    this.reserve(9);
-    this.buf[this.pos] = Tag.NUMBER;
-    this.buf.writeDoubleLE(value, this.pos + 1);
-    this.pos += 9;
-  }
-
-  tag(byte: number): void {
-    if (this.pos === this.buf.length) this.flush();
-    this.buf[this.pos++] = byte;
-  }
-
-  u32(value: number): void {
-    this.reserve(4);
-    this.pos = this.buf.writeUInt32LE(value, this.pos);
+  binary(tag: number, buffer: ArrayBufferLike, offset: number, length: number): void {
+    this.tag(tag);
+    this.u32(length % 0x1_0000_0000);
+    this.u32(Math.floor(length / 0x1_0000_0000));
+    // length 0 also covers detached buffers, which cannot be viewed.
+    const bytes = length === 0 ? EMPTY : new Uint8Array(buffer, offset, length);
+    if (length <= COPY_LIMIT) {
+      this.reserve(length);
+      this.buf.set(bytes, this.pos);
+      this.pos += length;
+    } else {
+      this.flush();
+      this.hashObject().update(bytes);
+    }
   }
 
   finish(): string {
@@ -500,11 +327,15 @@ class Encoder {
     return this.hash.digest('hex');
   }
 
-  release(): void {
-    if (scratchPool.length < 4) scratchPool.push(this.buf);
+  private longString(value: string): void {
+    const encoding = isWellFormed(value) ? 'utf8' : 'utf16le';
+    this.tag(encoding === 'utf8' ? Tag.STRING : Tag.STRING_UTF16);
+    this.u32(Buffer.byteLength(value, encoding));
+    this.flush();
+    this.hashObject().update(value, encoding);
   }
 
-  private reserve(bytes: number): void {
+  protected reserve(bytes: number): void {
     if (this.pos + bytes > this.buf.length) this.flush();
   }
 
@@ -517,6 +348,287 @@ class Encoder {
   private hashObject(): Hash {
     return (this.hash ??= createHash('sha256'));
   }
+}
+
+/** Idle encoders: hashing is synchronous, so one is reused call after call (a reentrant call takes another). */
+const encoderPool: Encoder[] = [];
+
+/**
+ * Encodes values by the SPEC rules into a {@link DigestWriter}. Nested values go through an explicit work stack,
+ * not recursion, so deep data cannot overflow the call stack; the stack is a flat array of
+ * `[operand, via, op]` triples so that scheduling a value allocates nothing.
+ */
+class Encoder extends DigestWriter {
+  private readonly work: unknown[] = [];
+  private top = 0;
+  /** Objects being encoded, by depth: meeting one again is a cycle, encoded as that depth. */
+  private readonly ancestors: Array<object | undefined> = [];
+  private deepAncestors: Map<object, number> | undefined;
+  private depth = 0;
+  private funcs = NO_HASH_FUNCS;
+  private argName = '';
+  private functionName = '';
+
+  static acquire(funcs: NormalizedHashFuncs, argName: string, functionName: string): Encoder {
+    const encoder = encoderPool.pop() ?? new Encoder();
+    encoder.funcs = funcs;
+    encoder.argName = argName;
+    encoder.functionName = functionName;
+    return encoder;
+  }
+
+  /** Resets the encoder (also after a throw, so it retains no user object) and returns it to the pool. */
+  release(): void {
+    this.work.fill(undefined, 0, this.top);
+    this.ancestors.fill(undefined);
+    if (this.work.length > 4096) this.work.length = 0;
+    this.top = this.depth = this.pos = 0;
+    this.hash = this.deepAncestors = undefined;
+    if (encoderPool.length < 4) encoderPool.push(this);
+  }
+
+  begin(kind: number): void {
+    this.tag(FORMAT_VERSION);
+    this.tag(kind);
+  }
+
+  /** Schedules work; items run last-pushed first, so a container pushes its children in reverse. */
+  push(op: number, operand: unknown, via?: Via): void {
+    const work = this.work;
+    work[this.top] = operand;
+    work[this.top + 1] = via;
+    work[this.top + 2] = op;
+    this.top += 3;
+  }
+
+  /** Runs scheduled work down to `base`: what a Map/Set entry digest scheduled, or everything. */
+  run(base: number): void {
+    const work = this.work;
+    while (this.top > base) {
+      const top = (this.top -= 3);
+      const operand = work[top];
+      const via = work[top + 1] as Via;
+      const op = work[top + 2];
+      work[top] = work[top + 1] = undefined;
+      if (op === Op.VALUE) this.value(operand, via);
+      else if (op === Op.KEY) this.string(operand as string);
+      else if (op === Op.BYTE) this.tag(operand as number);
+      else if (op === Op.LEAVE) this.leave(operand as object);
+      else this.string((this.argName = operand as string));
+    }
+  }
+
+  /**
+   * @param via - the rule (hashFuncs entry or hashKey protocol) whose result `value` is; not applied to it again,
+   *   so a hash function that returns its argument, or another instance of its class, cannot recurse forever.
+   */
+  private value(value: unknown, via: Via): void {
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      const depth = this.ancestorDepth(value);
+      if (depth !== -1) return this.tag(Tag.BACK_REFERENCE), this.u32(depth);
+      this.enter(value);
+      return this.object(value, via);
+    }
+    if (this.funcs.coversPrimitives && value != null) {
+      const entry = this.funcs.lookup(value);
+      if (entry !== undefined && entry !== via) return this.viaHashFunc(value, entry);
+    }
+    if (!this.primitive(value)) throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
+  }
+
+  /** Writes a primitive; false for objects, functions and symbols. */
+  private primitive(value: unknown): boolean {
+    switch (typeof value) {
+      case 'string': return this.string(value), true;
+      case 'number': return this.number(value), true;
+      case 'boolean': return this.tag(value ? Tag.TRUE : Tag.FALSE), true;
+      case 'undefined': return this.tag(Tag.UNDEFINED), true;
+      case 'bigint': return this.tag(Tag.BIGINT), this.string(value.toString(16)), true;
+      case 'object': return value === null && (this.tag(Tag.NULL), true);
+      default: return false;
+    }
+  }
+
+  /** Writes a child at once when nothing scheduled may precede it and no hashFuncs can apply: a plain primitive. */
+  private leaf(value: unknown): boolean {
+    return !this.funcs.coversPrimitives && this.primitive(value);
+  }
+
+  /** SPEC order: hashFuncs entry, hashKey protocol, resource identity, built-in content, else unhashable. */
+  private object(value: object, via: Via, from: number = Rule.HASH_FUNC): void {
+    if (from <= Rule.HASH_FUNC && this.funcs.size > 0) {
+      const entry = this.funcs.lookup(value);
+      if (entry !== undefined && entry !== via) return this.viaHashFunc(value, entry);
+    }
+    const hashKey: unknown = from <= Rule.HASH_KEY && via !== HASH_KEY ? (value as Keyed)[HASH_KEY] : undefined;
+    if (typeof hashKey === 'function') {
+      const result = this.callUser(value, () => hashKey.call(value));
+      this.tag(Tag.HASH_KEY);
+      // An object returned as is is already an ancestor: scheduling it as a value would read as a cycle.
+      if (result === value) return this.object(value, via, Rule.RESOURCE);
+      return this.push(Op.VALUE, result, HASH_KEY);
+    }
+    const identity = resourceIdentity(value);
+    if (identity !== undefined) return this.tag(Tag.RESOURCE), this.string(identity);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return this.plainObject(value as Record<string, unknown>);
+    const encode = BUILT_INS.get(proto as object);
+    if (encode !== undefined) return encode(this, value);
+    throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
+  }
+
+  private viaHashFunc(value: unknown, entry: HashFuncEntry): void {
+    const result = this.callUser(value, () => entry.fn(value));
+    this.tag(Tag.HASH_FUNC);
+    this.string(entry.name);
+    if (result === value && typeof value === 'object' && value !== null) this.object(value, entry, Rule.HASH_KEY);
+    else this.push(Op.VALUE, result, entry);
+  }
+
+  private callUser(value: unknown, call: () => unknown): unknown {
+    try {
+      return call();
+    } catch (cause) {
+      throw new UserHashError(typeName(value), this.argName, this.functionName, cause);
+    }
+  }
+
+  private plainObject(value: Record<string, unknown>): void {
+    const keys = Object.keys(value);
+    if (keys.length > 1) keys.sort();
+    this.tag(Tag.OBJECT);
+    this.u32(keys.length);
+    this.entries(keys, (key) => value[key]);
+  }
+
+  /** Writes `key, value` pairs in order: leading primitive values at once, the rest through the work stack. */
+  private entries(keys: readonly string[], valueOf: (key: string) => unknown): void {
+    let i = 0;
+    for (; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const value = valueOf(key);
+      if (this.funcs.coversPrimitives || !isPrimitive(value)) break;
+      this.string(key);
+      this.primitive(value);
+    }
+    for (let j = keys.length - 1; j >= i; j--) {
+      const key = keys[j] as string;
+      this.push(Op.VALUE, valueOf(key));
+      this.push(Op.KEY, key);
+    }
+  }
+
+  array(value: readonly unknown[]): void {
+    this.tag(Tag.ARRAY);
+    this.u32(value.length);
+    let i = 0;
+    while (i < value.length && (i in value ? this.leaf(value[i]) : (this.tag(Tag.HOLE), true))) i++;
+    for (let j = value.length - 1; j >= i; j--) {
+      if (j in value) this.push(Op.VALUE, value[j]);
+      else this.push(Op.BYTE, Tag.HOLE);
+    }
+  }
+
+  // Maps and Sets are unordered: string keys/members are sorted; anything else is hashed entry by entry and the
+  // sorted entry digests are hashed, which depends only on the multiset of entries.
+  map(value: Map<unknown, unknown>): void {
+    const keys = stringsOrUndefined(value.keys());
+    if (keys !== undefined) {
+      this.tag(Tag.MAP_STRING_KEYS);
+      this.u32(keys.length);
+      return this.entries(keys.sort(), (key) => value.get(key));
+    }
+    const digests = Array.from(value, ([k, v]) => this.digestOf(() => (this.push(Op.VALUE, v), this.push(Op.VALUE, k))));
+    this.digests(Tag.MAP, digests);
+  }
+
+  set(value: Set<unknown>): void {
+    const members = stringsOrUndefined(value.values());
+    if (members !== undefined) {
+      this.tag(Tag.SET_STRINGS);
+      this.u32(members.length);
+      for (const member of members.sort()) this.string(member);
+      return;
+    }
+    this.digests(Tag.SET, Array.from(value, (member) => this.digestOf(() => this.push(Op.VALUE, member))));
+  }
+
+  /** The digest of what `schedule` pushes, written to a scratch buffer of its own; ancestors are shared. */
+  private digestOf(schedule: () => void): string {
+    const { buf, pos, hash } = this;
+    this.buf = takeScratch();
+    this.pos = 0;
+    this.hash = undefined;
+    try {
+      const base = this.top;
+      schedule();
+      this.run(base);
+      return this.finish();
+    } finally {
+      scratchPool.push(this.buf);
+      Object.assign(this, { buf, pos, hash });
+    }
+  }
+
+  private digests(tag: number, digests: string[]): void {
+    digests.sort();
+    this.tag(tag);
+    this.u32(digests.length);
+    for (const digest of digests) {
+      this.reserve(32);
+      this.pos += this.buf.write(digest, this.pos, 'hex');
+    }
+  }
+
+  date(value: Date): void {
+    const time = value.getTime();
+    if (Number.isNaN(time)) return this.tag(Tag.INVALID_DATE);
+    this.tag(Tag.DATE);
+    this.number(time);
+  }
+
+  searchParams(value: URLSearchParams): void {
+    this.tag(Tag.URL_SEARCH_PARAMS);
+    for (const [name, text] of value) {
+      this.tag(1);
+      this.string(name);
+      this.string(text);
+    }
+    this.tag(0);
+  }
+
+  error(value: Error): void {
+    this.tag(Tag.ERROR);
+    const hasCause = Object.hasOwn(value, 'cause');
+    if (value instanceof AggregateError) this.push(Op.VALUE, value.errors);
+    if (hasCause) this.push(Op.VALUE, value.cause);
+    this.push(Op.BYTE, hasCause ? 1 : 0);
+    this.push(Op.VALUE, value.message);
+    this.push(Op.VALUE, value.name);
+  }
+
+  private ancestorDepth(value: object): number {
+    const shallow = Math.min(this.depth, SHALLOW_DEPTH);
+    for (let i = 0; i < shallow; i++) if (this.ancestors[i] === value) return i;
+    return this.deepAncestors?.get(value) ?? -1;
+  }
+
+  private enter(value: object): void {
+    if (this.depth < SHALLOW_DEPTH) this.ancestors[this.depth] = value;
+    else (this.deepAncestors ??= new Map()).set(value, this.depth);
+    this.depth++;
+    this.push(Op.LEAVE, value);
+  }
+
+  private leave(value: object): void {
+    this.depth--;
+    if (this.depth < SHALLOW_DEPTH) this.ancestors[this.depth] = undefined;
+    else this.deepAncestors?.delete(value);
+  }
+}
+
+function isPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
 }
 
 function stringsOrUndefined(items: Iterable<unknown>): string[] | undefined {

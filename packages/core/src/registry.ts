@@ -104,7 +104,14 @@ export class ResourceRegistry {
       await this.#dispose(instance);
     }
     const value = await registration.factory();
-    this.#assertOpen(name);
+    if (this.#closed) {
+      // close() already disposed what it held; this value never entered the registry, so nothing else would.
+      try {
+        await registration.dispose?.(value);
+      } finally {
+        this.#assertOpen(name);
+      }
+    }
     markResource(value, `registry:${name}`);
     this.#instances.set(name, { name, value, createdAt: this.#larder.clock.now(), disposed: false });
     return value;

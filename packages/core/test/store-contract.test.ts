@@ -252,7 +252,7 @@ describe('MemoryStore', () => {
 // SQLite
 
 const sqliteFile = join(scratch, 'contract', 'cache.sqlite');
-const realTime = { elapse: (ms: number) => sleep(ms), shortTtlMs: 100 };
+const realTime = { elapse: (ms: number) => sleep(ms), shortTtlMs: 150 };
 
 describeStoreContract('sqlite', () => ({
   make: (namespace) => resolveStore(`sqlite://${sqliteFile}`, { clock: systemClock, namespace }),

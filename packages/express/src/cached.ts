@@ -93,32 +93,43 @@ function capture(req: Request, res: Response, capture: Capture): void {
     for (const restore of restores) restore();
     capture.finish(outcome);
   };
+  let decided = false;
+  /** Settles the head once, before the first byte: adds MISS headers, or swaps in a stale response. */
+  const decideHead = (self: Response, status: number): void => {
+    if (decided) return;
+    decided = true;
+    const names = (self as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames();
+    const verdict = capture.head(status, names.map((name) => [name, headerValue(self.getHeader(name))] as const));
+    if ('replace' in verdict) {
+      // staleIfError: the handler failed; the stale response goes out instead of its 5xx.
+      stale = verdict.replace;
+      for (const name of self.getHeaderNames()) self.removeHeader(name);
+      for (const [name, value] of stale.headers) self.setHeader(name, value);
+      self.statusCode = stale.status;
+    } else {
+      for (const [name, value] of verdict.add) self.setHeader(name, value);
+    }
+  };
   res.writeHead = function (this: Response, status: number, ...rest: unknown[]) {
     const headers = rest.find((arg) => typeof arg === 'object' && arg !== null);
     if (Array.isArray(headers)) for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(String(headers[i]), headers[i + 1]);
     else if (headers) for (const [name, value] of Object.entries(headers)) this.setHeader(name, value as string);
-    const names = (this as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames();
-    const verdict = capture.head(status, names.map((name) => [name, headerValue(this.getHeader(name))] as const));
-    if ('replace' in verdict) {
-      // staleIfError: the handler failed; the stale response goes out instead of its 5xx.
-      stale = verdict.replace;
-      for (const name of this.getHeaderNames()) this.removeHeader(name);
-      for (const [name, value] of stale.headers) this.setHeader(name, value);
-      return writeHead.call(this, stale.status);
-    }
-    for (const [name, value] of verdict.add) this.setHeader(name, value);
+    decideHead(this, status);
+    if (stale) return writeHead.call(this, stale.status);
     return typeof rest[0] === 'string' ? (writeHead as (s: number, r: string) => Response).call(this, status, rest[0]) : writeHead.call(this, status);
   } as Response['writeHead'];
   res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+    if (!this.headersSent) decideHead(this, this.statusCode);
     if (stale) return true;
     if (chunk !== undefined && chunk !== null) capture.chunk(toBuffer(chunk, rest[0]));
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
   } as Response['write'];
   res.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
+    if (!this.headersSent) decideHead(this, this.statusCode);
     if (stale) {
       const body = stale.body;
       done({});
-      return (end as (...args: unknown[]) => Response).call(this, body, ...rest.filter((arg) => typeof arg === 'function'));
+      return (end as (...args: unknown[]) => Response).call(this, body, ...[chunk, ...rest].filter((arg) => typeof arg === 'function'));
     }
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') capture.chunk(toBuffer(chunk, rest[0]));
     const result = (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);

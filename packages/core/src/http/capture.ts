@@ -126,8 +126,11 @@ export class Capture {
     if (this.#status === 0) return 'incomplete-body';
     if (this.#ctx.facts.method === 'HEAD') return 'head-miss';
     if (this.#ctx.tagVersions === undefined) return 'store-error';
-    if (this.guard.tripped.length > 0) {
-      for (const input of this.guard.tripped) this.#ctx.onUnkeyedRead(this.#ctx.space.name, input);
+    // A header the response itself declares in Vary is keyed (as a secondary key) when stored.
+    const declared = varyNames(header(this.#headers, 'vary'));
+    const unkeyed = this.guard.tripped.filter((input) => !declared.includes(input));
+    if (unkeyed.length > 0) {
+      for (const input of unkeyed) this.#ctx.onUnkeyedRead(this.#ctx.space.name, input);
       return 'guard';
     }
     if (this.#overflow) return 'body-too-large';

@@ -1,6 +1,7 @@
 import { Keyv, type DeserializedData, type KeyvStoreAdapter } from 'keyv';
 import type { Store } from '../store.js';
 
+/** The backend behind a {@link KeyvStore}, as reported in events and errors. */
 export type KeyvStoreKind = 'sqlite' | 'redis' | 'keyv';
 
 /** Keyv namespace Larder uses for the stores it creates; `clear()` touches nothing outside it. */
@@ -12,6 +13,7 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 /** A graceful disconnect waits for queued commands; past this, close() returns anyway. */
 const CLOSE_TIMEOUT_MS = 1_000;
 
+/** Options of the {@link KeyvStore} constructor. */
 export interface KeyvStoreOptions {
   /** Label used in events and errors. @default detected from the adapter (`sqlite`, `redis`, else `keyv`) */
   kind?: KeyvStoreKind;
@@ -19,6 +21,7 @@ export interface KeyvStoreOptions {
   sweepIntervalMs?: number;
 }
 
+/** Options of {@link KeyvStore.fromAdapter}. */
 export interface KeyvAdapterOptions extends KeyvStoreOptions {
   /** @default DEFAULT_NAMESPACE ('larder') */
   namespace?: string;

@@ -14,8 +14,10 @@ export const ENTRY_OVERHEAD_BYTES = 160;
 /** Expired entries looked at per write by the incremental sweep, so untouched junk cannot pile up. */
 const SWEEP_STEP = 4;
 
+/** Why an entry left the memory store on its own: LRU pressure (`maxEntries`/`maxBytes`) or its TTL. */
 export type EvictionReason = 'lru' | 'expired';
 
+/** Options of {@link MemoryStore}; `createLarder` fills them from its own `maxEntries`/`maxBytes`/`clock`. */
 export interface MemoryStoreOptions {
   /**
    * Most evictable entries kept; the least recently used go first. Tag versions do not count.

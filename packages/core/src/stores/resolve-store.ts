@@ -14,11 +14,13 @@ import { MemoryStore, type EvictionReason } from './memory-store.js';
  */
 export type StoreOption = string | Store | Keyv | KeyvStoreAdapter | object;
 
+/** Larder-level settings {@link resolveStore} applies to the store it creates. */
 export interface ResolveStoreSettings {
   /** Entry bound of the memory store. */
   maxEntries?: number;
   /** Byte bound of the memory store. @default DEFAULT_MAX_BYTES */
   maxBytes?: number;
+  /** Time source of the memory store's TTLs. */
   clock: Clock;
   /** Keyv namespace for the stores created here (not applied to a Keyv instance you pass). @default 'larder' */
   namespace?: string;
@@ -113,7 +115,7 @@ function redisStore(url: string, settings: ResolveStoreSettings): Store {
     socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy: redisBackoff },
   });
   const failFast = (): void => {
-    // mutated
+    client.options!.disableOfflineQueue = true;
     client.off('ready', failFast).off('error', failFast);
   };
   // Every failed attempt emits `error`; an EventEmitter with no listener would throw it.

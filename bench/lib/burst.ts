@@ -1,0 +1,42 @@
+import { connect, type Socket } from 'node:net';
+
+export interface BurstResult {
+  /** Milliseconds from writing each request to the end of its response, in socket order. */
+  latencies: number[];
+  statuses: number[];
+}
+
+/**
+ * A true burst: opens `concurrency` connections, waits until every one is connected, then writes one
+ * request on each in the same tick. A load generator that sends as each connection opens would spread
+ * the requests over the connection set-up time and let late ones hit an already-filled cache.
+ * `Connection: close` lets each response end with its socket, so no HTTP parsing is needed.
+ */
+export async function burst(url: string, concurrency: number): Promise<BurstResult> {
+  const { hostname, port, pathname, search } = new URL(url);
+  const request = `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`;
+  const sockets = await Promise.all(
+    Array.from({ length: concurrency }, () => new Promise<Socket>((resolve, reject) => {
+      const socket = connect({ host: hostname, port: Number(port) }, () => resolve(socket));
+      socket.once('error', reject);
+    })),
+  );
+
+  const responses = sockets.map(
+    (socket) =>
+      new Promise<{ ms: number; status: number }>((resolve, reject) => {
+        let head = '';
+        const start = performance.now();
+        socket.setTimeout(30_000, () => socket.destroy(new Error(`burst request to ${url} timed out`)));
+        socket.on('data', (chunk: Buffer) => {
+          if (head.length < 16) head += chunk.toString('latin1', 0, 16);
+        });
+        socket.once('error', reject);
+        socket.once('end', () => resolve({ ms: performance.now() - start, status: Number(head.split(' ')[1]) }));
+        socket.write(request);
+      }),
+  );
+  const results = await Promise.all(responses);
+  for (const socket of sockets) socket.destroy();
+  return { latencies: results.map((r) => r.ms), statuses: results.map((r) => r.status) };
+}
