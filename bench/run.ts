@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { HINT, prepareLarder } from './lib/build.ts';
 import { measured, targetText, verdict } from './lib/checks.ts';
 import { isFullRun, parseCli, USAGE, type BenchOptions } from './lib/cli.ts';
-import { describeMachine } from './lib/machine.ts';
+import { describeMachine, loadAverage } from './lib/machine.ts';
 import { BENCH_DIR, ROOT, TMP_DIR } from './lib/paths.ts';
 import { redisUnavailable, startRedis, type RedisServer } from './lib/redis.ts';
 import { checksTable, resultsMarkdown, textTable } from './lib/report.ts';
@@ -69,6 +69,10 @@ async function main(): Promise<number> {
   }
 
   const startedAt = new Date();
+  const machine = describeMachine(redisVersion());
+  if (machine.loadAtStart > machine.cores) {
+    console.warn(`Load average ${machine.loadAtStart} on ${machine.cores} cores: other work is running, expect noisy numbers.`);
+  }
   const runDir = join(TMP_DIR, `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
   let redis: RedisServer | undefined;
@@ -109,7 +113,7 @@ async function main(): Promise<number> {
     const fullRun = isFullRun(options);
     const outDir = options.out ?? (fullRun ? BENCH_DIR : TMP_DIR);
     mkdirSync(outDir, { recursive: true });
-    const machine = describeMachine(redisVersion());
+    machine.loadAtEnd = loadAverage();
     const checks = reports.flatMap((r) => r.checks);
     const chartFile = 'ratios.svg';
     writeFileSync(

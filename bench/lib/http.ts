@@ -3,7 +3,9 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
+  /** Empty when the body was discarded (see `httpGet`'s `keepBody`). */
   body: Buffer;
+  bodyLength: number;
   /** From sending the request to the last body byte. */
   ms: number;
 }
@@ -11,16 +13,25 @@ export interface HttpResponse {
 // Keep-alive, like autocannon: latency probes should not pay a TCP handshake per request.
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
-export function httpGet(url: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
+/**
+ * One GET over a keep-alive connection. `keepBody: false` only counts the body's bytes, so that timing a
+ * 10 MiB response does not include the client's copying.
+ */
+export function httpGet(url: string, { keepBody = true }: { keepBody?: boolean } = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const req = request(url, { agent, headers }, (res) => {
+    const req = request(url, { agent }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let bodyLength = 0;
+      res.on('data', (chunk: Buffer) => {
+        bodyLength += chunk.length;
+        if (keepBody) chunks.push(chunk);
+      });
       res.on('error', reject);
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - start }),
-      );
+      res.on('end', () => {
+        const ms = performance.now() - start;
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bodyLength, ms });
+      });
     });
     req.setTimeout(60_000, () => req.destroy(new Error(`GET ${url} timed out`)));
     req.on('error', reject);

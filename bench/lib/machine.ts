@@ -12,6 +12,8 @@ export interface Machine {
   node: string;
   /** 1-minute load average when the run started: a busy machine explains noisy numbers. */
   loadAtStart: number;
+  /** Filled in when the run ends. */
+  loadAtEnd?: number;
   redis: string;
   commit: string;
   packages: Record<string, string>;
@@ -27,11 +29,15 @@ export function describeMachine(redisVersion: string): Machine {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os: `${type()} ${release()} ${process.arch}`,
     node: process.version,
-    loadAtStart: Number(loadavg()[0]?.toFixed(2)),
+    loadAtStart: loadAverage(),
     redis: redisVersion,
     commit: gitCommit(),
     packages: Object.fromEntries(PACKAGES.map((name) => [name, installedVersion(name)])),
   };
+}
+
+export function loadAverage(): number {
+  return Number((loadavg()[0] ?? 0).toFixed(2));
 }
 
 function installedVersion(name: string): string {

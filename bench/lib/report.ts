@@ -56,7 +56,7 @@ export function resultsMarkdown(doc: ResultsDocument): string {
     `- **Date:** ${doc.startedAt.toISOString()} (run took ${Math.round(doc.elapsedSeconds)} s)`,
     `- **Run:** ${doc.fullRun ? 'full' : `partial (${[options.quick ? '--quick' : '', options.only.length ? `--only ${options.only.join(',')}` : '', options.larder ? '' : '--no-larder'].filter(Boolean).join(' ')})`}; ` +
       `${options.rounds} round(s) × ${options.duration} s per contender, ${options.warmup} s warm-up, ${options.connections} connections`,
-    `- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, load ${machine.loadAtStart} at start`,
+    `- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, 1-min load average ${machine.loadAtStart} at start, ${machine.loadAtEnd ?? '?'} at end`,
     `- **Node:** ${machine.node}; **Redis:** ${machine.redis}; **commit:** ${machine.commit}`,
     `- **Packages:** ${Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(', ')}`,
     `- **Targets:** ${counts.pass} pass, ${counts.miss} miss, ${counts['n/a']} not measured`,
@@ -65,7 +65,7 @@ export function resultsMarkdown(doc: ResultsDocument): string {
     '',
     'Each ratio is measured in this run, on this machine, against contenders interleaved with it.',
     '',
-    markdownTable(checksTable(checks)),
+    checks.length > 0 ? markdownTable(checksTable(checks)) : '_No target was evaluated: each compares two contenders, and this run did not include both sides of any._',
     '',
     `![Measured ratios against their targets](./${doc.chartFile})`,
     '',

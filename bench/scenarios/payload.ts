@@ -62,9 +62,9 @@ export const payloadScenario: Scenario = {
 
       // One timed request, checked: right bytes (first time), right X-Cache.
       const timed = async (variant: Variant, base: string, checkBody: boolean): Promise<number> => {
-        const res = await httpGet(`${base}${path(variant)}`);
+        const res = await httpGet(`${base}${path(variant)}`, { keepBody: checkBody });
         assertOk(res, `payload/${framework}/${variant}`, checkBody ? expected : undefined);
-        if (res.body.length !== expected.length) throw new Error(`body of ${res.body.length} bytes, expected ${expected.length}`);
+        if (res.bodyLength !== expected.length) throw new Error(`body of ${res.bodyLength} bytes, expected ${expected.length}`);
         const want = variant === 'larder-miss' ? 'MISS' : variant === 'larder-hit' ? 'HIT' : undefined;
         if (want && header(res, 'x-cache') !== want) throw new Error(`X-Cache is ${header(res, 'x-cache')}, expected ${want}`);
         return res.ms;

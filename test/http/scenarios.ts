@@ -338,7 +338,7 @@ export function describeScenarios(framework: Framework): void {
         const { url } = await start({ routes: [{ path: '/doc', cached: ['5m'], handler: (io) => { io.set('Last-Modified', 'Tue, 01 Jan 2030 00:00:00 GMT'); io.send('document body'); } }] });
         await request(url).get('/doc');
         const hit = await request(url).get('/doc');
-        return { url, etag: hit.headers.etag };
+        return { url, etag: String(hit.headers.etag) };
       }
 
       it('serves a strong ETag', async () => {

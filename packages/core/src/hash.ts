@@ -204,8 +204,13 @@ const Tag = {
 } as const;
 const FORMAT_VERSION = 1;
 
-/** Work items of the encoder: encode a value, write a key or a byte, leave an ancestor, start a named argument. */
-const Op = { VALUE: 0, KEY: 1, BYTE: 2, LEAVE: 3, ARGUMENT: 4 } as const;
+/**
+ * Work items of the encoder: encode a value, write a key or a byte, leave an ancestor, start a named argument;
+ * open and close the digest of one Map/Set entry, write a Map's or a Set's sorted entry digests.
+ */
+const Op = {
+  VALUE: 0, KEY: 1, BYTE: 2, LEAVE: 3, ARGUMENT: 4, OPEN_DIGEST: 5, CLOSE_DIGEST: 6, MAP_DIGESTS: 7, SET_DIGESTS: 8,
+} as const;
 /** Rules tried on an object, in SPEC order (resource identity and content come after the hashKey protocol). */
 const Rule = { HASH_FUNC: 0, HASH_KEY: 1, RESOURCE: 2 } as const;
 /** The rule whose result a value is: that rule is not applied to the value again. */
@@ -241,21 +246,22 @@ const BUILT_INS = new Map<object, ContentEncoder>([
 ]);
 
 const SCRATCH_BYTES = 8192;
+/** Map/Set entries are usually small; deeply nested ones each hold a scratch buffer while open. */
+const ENTRY_SCRATCH_BYTES = 1024;
 /** Binary data longer than this is fed to the hash in place instead of being copied into the scratch buffer. */
 const COPY_LIMIT = 1024;
 /** Ancestors up to this depth are found by a linear scan (cheapest for the usual shallow data), deeper ones in a Map. */
 const SHALLOW_DEPTH = 32;
 const EMPTY = new Uint8Array(0);
-/** Scratch buffers are reused; a Map or Set entry digest, or a reentrant hash, takes another one. */
-const scratchPool: Buffer[] = [];
-const takeScratch = () => scratchPool.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+/** Scratch buffers of Map/Set entry digests, reused. */
+const entryScratchPool: Buffer[] = [];
 
 /**
  * Turns bytes into a SHA-256 digest: small writes go to a scratch buffer hashed in one shot when everything fits
  * (most keys); otherwise the scratch buffer is flushed into one incremental hash, and large data is fed in place.
  */
 class DigestWriter {
-  protected buf: Buffer = takeScratch();
+  protected buf: Buffer = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   protected pos = 0;
   protected hash: Hash | undefined;
 
@@ -266,7 +272,7 @@ class DigestWriter {
 
   u32(value: number): void {
     this.reserve(4);
-    this.pos = this.buf.writeUInt32LE(value, this.pos);
+    this.pos = writeU32(this.buf, this.pos, value);
   }
 
   number(value: number): void {
@@ -301,7 +307,7 @@ class DigestWriter {
       else (tag = Tag.STRING_UTF16), (bytes = buf.write(value, start, 'utf16le'));
     }
     buf[this.pos] = tag;
-    buf.writeUInt32LE(bytes, this.pos + 1);
+    writeU32(buf, this.pos + 1, bytes);
     this.pos = start + bytes;
   }
 
@@ -311,7 +317,7 @@ class DigestWriter {
     this.u32(Math.floor(length / 0x1_0000_0000));
     // length 0 also covers detached buffers, which cannot be viewed.
     const bytes = length === 0 ? EMPTY : new Uint8Array(buffer, offset, length);
-    if (length <= COPY_LIMIT) {
+    if (length <= COPY_LIMIT && length <= this.buf.length) {
       this.reserve(length);
       this.buf.set(bytes, this.pos);
       this.pos += length;
@@ -365,6 +371,8 @@ class Encoder extends DigestWriter {
   private readonly ancestors: Array<object | undefined> = [];
   private deepAncestors: Map<object, number> | undefined;
   private depth = 0;
+  /** Output state (buffer, position, hash) of the digests that wait while a Map/Set entry digest is open. */
+  private readonly outer: unknown[] = [];
   private funcs = NO_HASH_FUNCS;
   private argName = '';
   private functionName = '';
@@ -379,9 +387,11 @@ class Encoder extends DigestWriter {
 
   /** Resets the encoder (also after a throw, so it retains no user object) and returns it to the pool. */
   release(): void {
-    this.work.fill(undefined, 0, this.top);
-    this.ancestors.fill(undefined);
+    // After a normal run both stacks are already empty; only a throw leaves references behind.
+    if (this.top > 0) this.work.fill(undefined, 0, this.top);
+    if (this.depth > 0) this.ancestors.fill(undefined);
     if (this.work.length > 4096) this.work.length = 0;
+    if (this.outer.length > 0) (this.buf = this.outer[0] as Buffer), (this.outer.length = 0);
     this.top = this.depth = this.pos = 0;
     this.hash = this.deepAncestors = undefined;
     if (encoderPool.length < 4) encoderPool.push(this);
@@ -414,7 +424,10 @@ class Encoder extends DigestWriter {
       else if (op === Op.KEY) this.string(operand as string);
       else if (op === Op.BYTE) this.tag(operand as number);
       else if (op === Op.LEAVE) this.leave(operand as object);
-      else this.string((this.argName = operand as string));
+      else if (op === Op.ARGUMENT) this.string((this.argName = operand as string));
+      else if (op === Op.OPEN_DIGEST) this.openDigest();
+      else if (op === Op.CLOSE_DIGEST) (operand as string[]).push(this.closeDigest());
+      else this.digests(op === Op.MAP_DIGESTS ? Tag.MAP : Tag.SET, operand as string[]);
     }
   }
 
@@ -538,8 +551,14 @@ class Encoder extends DigestWriter {
       this.u32(keys.length);
       return this.entries(keys.sort(), (key) => value.get(key));
     }
-    const digests = Array.from(value, ([k, v]) => this.digestOf(() => (this.push(Op.VALUE, v), this.push(Op.VALUE, k))));
-    this.digests(Tag.MAP, digests);
+    const digests: string[] = [];
+    this.push(Op.MAP_DIGESTS, digests);
+    for (const [k, v] of [...value].reverse()) {
+      this.push(Op.CLOSE_DIGEST, digests);
+      this.push(Op.VALUE, v);
+      this.push(Op.VALUE, k);
+      this.push(Op.OPEN_DIGEST, undefined);
+    }
   }
 
   set(value: Set<unknown>): void {
@@ -550,24 +569,30 @@ class Encoder extends DigestWriter {
       for (const member of members.sort()) this.string(member);
       return;
     }
-    this.digests(Tag.SET, Array.from(value, (member) => this.digestOf(() => this.push(Op.VALUE, member))));
+    const digests: string[] = [];
+    this.push(Op.SET_DIGESTS, digests);
+    for (const member of value) {
+      this.push(Op.CLOSE_DIGEST, digests);
+      this.push(Op.VALUE, member);
+      this.push(Op.OPEN_DIGEST, undefined);
+    }
   }
 
-  /** The digest of what `schedule` pushes, written to a scratch buffer of its own; ancestors are shared. */
-  private digestOf(schedule: () => void): string {
-    const { buf, pos, hash } = this;
-    this.buf = takeScratch();
+  /** Starts an entry digest in a scratch buffer of its own; the outer output waits on `outer`. */
+  private openDigest(): void {
+    this.outer.push(this.buf, this.pos, this.hash);
+    this.buf = entryScratchPool.pop() ?? Buffer.allocUnsafeSlow(ENTRY_SCRATCH_BYTES);
     this.pos = 0;
     this.hash = undefined;
-    try {
-      const base = this.top;
-      schedule();
-      this.run(base);
-      return this.finish();
-    } finally {
-      scratchPool.push(this.buf);
-      Object.assign(this, { buf, pos, hash });
-    }
+  }
+
+  private closeDigest(): string {
+    const digest = this.finish();
+    if (entryScratchPool.length < 64) entryScratchPool.push(this.buf);
+    this.hash = this.outer.pop() as Hash | undefined;
+    this.pos = this.outer.pop() as number;
+    this.buf = this.outer.pop() as Buffer;
+    return digest;
   }
 
   private digests(tag: number, digests: string[]): void {
@@ -625,6 +650,15 @@ class Encoder extends DigestWriter {
     if (this.depth < SHALLOW_DEPTH) this.ancestors[this.depth] = undefined;
     else this.deepAncestors?.delete(value);
   }
+}
+
+/** Little-endian, like Buffer#writeUInt32LE without its argument checks (lengths here are known to fit). */
+function writeU32(buf: Buffer, pos: number, value: number): number {
+  buf[pos] = value;
+  buf[pos + 1] = value >>> 8;
+  buf[pos + 2] = value >>> 16;
+  buf[pos + 3] = value >>> 24;
+  return pos + 4;
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -73,6 +73,12 @@ export class Larder extends EventEmitter {
   readonly #spaces = new Map<string, CacheSpace>();
   readonly #stats = new StatsBook();
   readonly #closers = new Set<() => Promise<void> | void>();
+  /**
+   * Envelopes already verified, by the identity of their bytes. The memory store hands back the
+   * very Buffer it holds, so a memory hit skips the checksum; bytes from SQLite or Redis are new
+   * Buffers on every read and are always checked.
+   */
+  readonly #verified = new WeakMap<Buffer, Entry>();
   #closing: Promise<void> | undefined;
 
   constructor(options: LarderOptions = {}) {
@@ -257,7 +263,8 @@ export class Larder extends EventEmitter {
       tagVersions[tag] = versionBytes[i]?.toString('utf8') ?? NO_TAG;
     });
     if (bytes === undefined || bytes === null) return { state: 'miss', reason: 'absent', tagVersions };
-    const entry = decodeEntry(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+    const entry = this.#verified.get(bytes) ?? decodeEntry(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+    if (typeof entry !== 'string') this.#verified.set(bytes, entry);
     if (typeof entry === 'string') {
       this.#drop(space, key);
       space.stats.errors++;

@@ -240,8 +240,11 @@ describe('MemoryStore', () => {
     expect(evictions).toEqual([['e:a', 'expired']]);
   });
 
-  it('is bounded by 256 MiB unless told otherwise, and validates its bounds', () => {
+  it('is bounded by 256 MiB unless told otherwise, and validates its bounds', async () => {
     expect(DEFAULT_MAX_BYTES).toBe(256 * 1024 * 1024);
+    const store = track(new MemoryStore());
+    await store.set('e:huge', Buffer.allocUnsafe(DEFAULT_MAX_BYTES));
+    expect(store.size).toBe(0);
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(BadOptionError);
     expect(() => new MemoryStore({ maxEntries: 1.5 })).toThrow(/maxEntries/);
     expect(() => new MemoryStore({ maxBytes: Number.NaN })).toThrow(/maxBytes/);
