@@ -71,7 +71,8 @@ export class NormalizedHashFuncs {
 }
 
 const NO_HASH_FUNCS = new NormalizedHashFuncs(new Map(), new Map());
-const HASH_FUNCS_EXAMPLE = `{ hashFuncs: new Map([[User, (user) => user.id]]) } or { hashFuncs: { User: (user) => user.id } }`;
+const HASH_FUNCS_EXAMPLE =
+  '{ hashFuncs: new Map([[User, (user) => user.id]]) } or { hashFuncs: { User: (user) => user.id } }';
 
 /**
  * Validates `hashFuncs` once (in a factory) and returns the structure {@link hashValue} and
@@ -97,10 +98,12 @@ export function normalizeHashFuncs(
   const byName = new Map<string, HashFuncEntry>();
   for (const [key, fn] of entriesOf(input, option)) {
     if (typeof fn !== 'function') {
-      throw new BadOptionError(option, `the entry for ${keyName(key)} is ${describe(fn)}, not a function`, HASH_FUNCS_EXAMPLE);
+      const problem = `the entry for ${keyName(key)} is ${describe(fn)}, not a function`;
+      throw new BadOptionError(option, problem, HASH_FUNCS_EXAMPLE);
     }
-    if (typeof key === 'function' && key.prototype !== undefined) byConstructor.set(key, { name: key.name, fn: fn as HashFunc });
-    else if (typeof key === 'string' && key !== '') byName.set(key, { name: key, fn: fn as HashFunc });
+    // An arrow function has no prototype, so no instance can have it as its class.
+    if (typeof key === 'function' && key.prototype !== undefined) byConstructor.set(key, entry(key.name, fn));
+    else if (typeof key === 'string' && key !== '') byName.set(key, entry(key, fn));
     else throw new BadOptionError(option, `${keyName(key)} is neither a class nor a class name`, HASH_FUNCS_EXAMPLE);
   }
   return new NormalizedHashFuncs(byConstructor, byName);
@@ -111,7 +114,8 @@ function entriesOf(input: unknown, option: string): Iterable<readonly [unknown, 
   if (Array.isArray(input)) {
     for (const pair of input as unknown[]) {
       if (!Array.isArray(pair) || pair.length !== 2) {
-        throw new BadOptionError(option, `array entries must be [classOrName, fn] pairs, got ${describe(pair)}`, HASH_FUNCS_EXAMPLE);
+        const problem = `array entries must be [classOrName, fn] pairs, got ${describe(pair)}`;
+        throw new BadOptionError(option, problem, HASH_FUNCS_EXAMPLE);
       }
     }
     return input as Array<[unknown, unknown]>;
@@ -123,6 +127,10 @@ function entriesOf(input: unknown, option: string): Iterable<readonly [unknown, 
     `expected a Map, an array of [classOrName, fn] pairs or an object keyed by class name, got ${describe(input)}`,
     HASH_FUNCS_EXAMPLE,
   );
+}
+
+function entry(name: string, fn: Function): HashFuncEntry {
+  return { name, fn: fn as HashFunc };
 }
 
 function keyName(key: unknown): string {
@@ -250,7 +258,7 @@ const SCRATCH_BYTES = 8192;
 const ENTRY_SCRATCH_BYTES = 1024;
 /** Binary data longer than this is fed to the hash in place instead of being copied into the scratch buffer. */
 const COPY_LIMIT = 1024;
-/** Ancestors up to this depth are found by a linear scan (cheapest for the usual shallow data), deeper ones in a Map. */
+/** Ancestors up to this depth are found by a linear scan (cheapest for shallow data), deeper ones in a Map. */
 const SHALLOW_DEPTH = 32;
 const EMPTY = new Uint8Array(0);
 /** Scratch buffers of Map/Set entry digests, reused. */
@@ -553,7 +561,8 @@ class Encoder extends DigestWriter {
     }
     const digests: string[] = [];
     this.push(Op.MAP_DIGESTS, digests);
-    for (const [k, v] of [...value].reverse()) {
+    // Entries may be scheduled in any order: their digests are sorted before being written.
+    for (const [k, v] of value) {
       this.push(Op.CLOSE_DIGEST, digests);
       this.push(Op.VALUE, v);
       this.push(Op.VALUE, k);

@@ -175,6 +175,24 @@ describe('hashValue()', () => {
       expect(hashValue(error)).toMatch(/^[0-9a-f]{64}$/);
     });
 
+    it('hashes data nested 20,000 levels deep without overflowing the stack', () => {
+      let nested: unknown = 'leaf';
+      const wrappers = [(v: unknown) => [v], (v: unknown) => ({ a: v }), (v: unknown) => new Map([[{ k: 1 }, v]]), (v: unknown) => new Set([v, 1])];
+      for (let i = 0; i < 20_000; i++) nested = (wrappers[i % 4] as (v: unknown) => unknown)(nested);
+      expect(hashValue(nested)).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('hashes a 100,000-node cyclic linked list', () => {
+      const makeList = () => {
+        const head: { next: unknown } = { next: null };
+        let node = head;
+        for (let i = 0; i < 100_000; i++) node = (node.next = { next: null }) as typeof head;
+        node.next = head;
+        return head;
+      };
+      expect(hashValue(makeList())).toBe(hashValue(makeList()));
+    });
+
     it('hashes shared (non-cyclic) references by content', () => {
       const shared = { x: 1 };
       expect(hashValue([shared, shared])).toBe(hashValue([{ x: 1 }, { x: 1 }]));
@@ -291,6 +309,14 @@ describe('hashValue()', () => {
         hashArguments([['id', 1], ['options', { deep: [new Map([['k', new MyCustomClass()]])] }]], { functionName: 'load' }),
       );
       expect(error).toMatchObject({ argName: 'options', typeName: 'MyCustomClass', functionName: 'load' });
+    });
+
+    it('leaves no state behind after a throw, so the next hash is unaffected', () => {
+      const value = { a: [1, new Map([[{ k: 1 }, new Set([{ deep: 'x' }])]])] };
+      const before = hashValue(value);
+      const poisoned = { a: [1, new Map([[{ k: 1 }, new Set([{ deep: new MyCustomClass() }])]])] };
+      for (let i = 0; i < 3; i++) expect(() => hashValue(poisoned)).toThrow(UnhashableParamError);
+      expect(hashValue(value)).toBe(before);
     });
 
     it('uses the argName and functionName given to hashValue', () => {

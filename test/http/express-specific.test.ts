@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import express4 from 'express4';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cached, createLarder, provideLarder, type Larder } from '@larder/express';
+import { closeServer, listen } from './harness.js';
+
+const versions = [['Express 5', express], ['Express 4', express4 as unknown as typeof express]] as const;
+
+describe.each(versions)('cached() with the rest of %s', (_name, expressModule) => {
+  let server: Server | undefined;
+  let larder: Larder | undefined;
+  afterEach(async () => {
+    if (server) await closeServer(server);
+    await larder?.close();
+    server = undefined;
+  });
+  function serve(app: express.Express): Promise<string> {
+    server = createServer(app);
+    return listen(server);
+  }
+
+  it('makes the registry reachable from handlers as req.resources, one instance for every route', async () => {
+    larder = createLarder();
+    let opened = 0;
+    larder.resources.register('db', () => ({ id: ++opened }));
+    const app = expressModule();
+    app.use(provideLarder(larder));
+    app.get('/a', async (req, res) => { res.json(await req.resources.get('db')); });
+    app.get('/b', async (req, res) => { res.json(await req.resources.get('db')); });
+    const url = await serve(app);
+    expect((await request(url).get('/a')).body).toEqual({ id: 1 });
+    expect((await request(url).get('/b')).body).toEqual({ id: 1 });
+    expect(app.locals.larder).toBe(larder);
+  });
+
+  it("replays what the next route produced when the handler calls next('route')", async () => {
+    larder = createLarder();
+    let n = 0;
+    const app = expressModule();
+    app.get('/who/:name', cached('5m', { larder }), (req, res, next) => (req.params.name === 'me' ? next('route') : res.send(`user ${req.params.name}`)));
+    app.get('/who/me', (_req, res) => { res.send(`it is me ${++n}`); });
+    const url = await serve(app);
+    expect((await request(url).get('/who/me')).text).toBe('it is me 1');
+    const hit = await request(url).get('/who/me');
+    expect([hit.headers['x-cache'], hit.text]).toEqual(['HIT', 'it is me 1']);
+    expect((await request(url).get('/who/ann')).text).toBe('user ann');
+  });
+
+  it('keeps res.locals set by earlier middleware available to the handler', async () => {
+    larder = createLarder();
+    const app = expressModule();
+    app.use((_req, res, next) => { res.locals.siteName = 'Larder'; next(); });
+    app.get('/title', cached('5m', { larder }), (_req, res) => { res.send(`<title>${String(res.locals.siteName)}</title>`); });
+    const url = await serve(app);
+    expect((await request(url).get('/title')).text).toBe('<title>Larder</title>');
+    expect((await request(url).get('/title')).headers['x-cache']).toBe('HIT');
+  });
+
+  it('stores files sent with res.sendFile', async () => {
+    larder = createLarder();
+    const dir = mkdtempSync(join(tmpdir(), 'larder-sendfile-'));
+    writeFileSync(join(dir, 'hello.txt'), 'hello from disk');
+    const app = expressModule();
+    app.get('/file', cached('5m', { larder }), (_req, res) => res.sendFile(join(dir, 'hello.txt')));
+    const url = await serve(app);
+    expect((await request(url).get('/file')).text).toBe('hello from disk');
+    const hit = await request(url).get('/file');
+    expect([hit.headers['x-cache'], hit.text]).toEqual(['HIT', 'hello from disk']);
+    expect(hit.headers['content-type']).toBe((await request(url).get('/file')).headers['content-type']);
+    expect(hit.headers['content-type']).toMatch(/^text\/plain; charset=utf-8$/i);
+  });
+
+  it('lets an async handler that rejects reach the error handler (Express 5) with nothing stored', async () => {
+    larder = createLarder();
+    let n = 0;
+    const app = expressModule();
+    app.get('/fail', cached('5m', { larder }), (_req, _res, next) => { Promise.reject(new Error(`nope ${++n}`)).catch(next); });
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => { res.status(500).send(error.message); });
+    const url = await serve(app);
+    expect((await request(url).get('/fail')).text).toBe('nope 1');
+    expect((await request(url).get('/fail')).text).toBe('nope 2');
+  });
+});
