@@ -21,9 +21,14 @@ import { stampedeScenario } from './scenarios/stampede.ts';
 
 const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario];
 
+/** `--only hit` or `--only memory` names a scenario; any other term is a substring of case ids. */
+function matches(term: string, id: string): boolean {
+  return SCENARIOS.some((s) => s.name === term) ? id.startsWith(`${term}/`) : id.includes(term);
+}
+
 function select(options: BenchOptions): Map<Scenario, CaseInfo[]> {
   const chosen = (c: CaseInfo) =>
-    (options.larder || c.larder === undefined) && (options.only.length === 0 || options.only.some((s) => c.id.includes(s)));
+    (options.larder || c.larder === undefined) && (options.only.length === 0 || options.only.some((t) => matches(t, c.id)));
   return new Map(SCENARIOS.map((s) => [s, s.cases(options).filter(chosen)]));
 }
 
@@ -130,7 +135,8 @@ async function main(): Promise<number> {
     if (problems.length > 0) console.log(`\nSkipped or failed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     const misses = checks.filter((c) => verdict(c) === 'miss');
     for (const c of misses) console.log(`  miss: ${c.label}: ${measured(c)} (target ${targetText(c)})`);
-    console.log(`\nWrote ${relative(ROOT, join(outDir, 'RESULTS.md'))} and ${relative(ROOT, join(outDir, chartFile))} in ${Math.round(elapsedSeconds)} s.`);
+    const written = [join(outDir, 'RESULTS.md'), join(outDir, chartFile)].map((f) => relative(ROOT, f));
+    console.log(`\nWrote ${written.join(' and ')} in ${Math.round(elapsedSeconds)} s.`);
     // Misses are results, not failures; a case that could not run is a harness failure.
     return problems.length > 0 ? 1 : 0;
   } finally {
@@ -148,9 +154,12 @@ function redisVersion(): string {
   }
 }
 
-process.once('SIGINT', () => {
-  void stopAll().finally(() => process.exit(130));
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers…`);
+    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 
 main().then(
   (code) => process.exit(code),

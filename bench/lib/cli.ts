@@ -25,7 +25,8 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --quick            smoke test: 2 s runs, 1 round, smaller memory/payload runs
-  --only <substr>    run only the cases whose id contains <substr> (repeat or comma-separate)
+  --only <term>      run only matching cases (repeat or comma-separate): a scenario name
+                     (hit, stampede, payload, hashing, memory) or a substring of case ids
   --rounds N         interleaved rounds per contender (default 5; quick 1)
   --duration S       seconds per autocannon run (default 3; quick 2)
   --warmup S         unrecorded seconds per server before round 1 (default 2; quick 1)
@@ -60,10 +61,10 @@ export function parseCli(argv: readonly string[]): BenchOptions {
   return {
     quick,
     only: values.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean),
-    rounds: count('--rounds', values.rounds, quick ? 1 : 5),
-    duration: count('--duration', values.duration, quick ? 2 : 3),
-    warmup: count('--warmup', values.warmup, quick ? 1 : 2, true),
-    connections: count('--connections', values.connections, 32),
+    rounds: numberFlag('--rounds', values.rounds, quick ? 1 : 5),
+    duration: numberFlag('--duration', values.duration, quick ? 2 : 3),
+    warmup: numberFlag('--warmup', values.warmup, quick ? 1 : 2, true),
+    connections: numberFlag('--connections', values.connections, 32),
     larder: !values['no-larder'],
     build: !values['no-build'],
     list: values.list,
@@ -77,7 +78,7 @@ export function isFullRun(options: BenchOptions): boolean {
   return !options.quick && options.only.length === 0 && options.larder;
 }
 
-function count(flag: string, raw: string | undefined, fallback: number, allowZero = false): number {
+function numberFlag(flag: string, raw: string | undefined, fallback: number, allowZero = false): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {

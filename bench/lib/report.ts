@@ -8,7 +8,8 @@ export function textTable(table: Table): string {
   const all = [table.columns, ...table.rows];
   const widths = table.columns.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [`  ${table.title}`, `  ${line(table.columns)}`, `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...table.rows.map((r) => `  ${line(r)}`)].join('\n');
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [`  ${table.title}`, `  ${line(table.columns)}`, `  ${rule}`, ...table.rows.map((r) => `  ${line(r)}`)].join('\n');
 }
 
 export function checksTable(checks: readonly Check[]): Table {
@@ -27,6 +28,11 @@ function markdownTable(table: Table): string {
     `| ${align.join(' | ')} |`,
     ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
   ].join('\n');
+}
+
+function flags(options: BenchOptions): string {
+  const only = options.only.length > 0 ? `--only ${options.only.join(',')}` : '';
+  return [options.quick ? '--quick' : '', only, options.larder ? '' : '--no-larder'].filter(Boolean).join(' ');
 }
 
 export interface ResultsDocument {
@@ -54,9 +60,10 @@ export function resultsMarkdown(doc: ResultsDocument): string {
     '<!-- Written by `npm run bench` (bench/run.ts). Do not edit by hand; re-run the benchmark. -->',
     '',
     `- **Date:** ${doc.startedAt.toISOString()} (run took ${Math.round(doc.elapsedSeconds)} s)`,
-    `- **Run:** ${doc.fullRun ? 'full' : `partial (${[options.quick ? '--quick' : '', options.only.length ? `--only ${options.only.join(',')}` : '', options.larder ? '' : '--no-larder'].filter(Boolean).join(' ')})`}; ` +
+    `- **Run:** ${doc.fullRun ? 'full' : `partial (${flags(options)})`}; ` +
       `${options.rounds} round(s) × ${options.duration} s per contender, ${options.warmup} s warm-up, ${options.connections} connections`,
-    `- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, 1-min load average ${machine.loadAtStart} at start, ${machine.loadAtEnd ?? '?'} at end`,
+    `- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, ` +
+      `1-min load average ${machine.loadAtStart} at start, ${machine.loadAtEnd ?? '?'} at end`,
     `- **Node:** ${machine.node}; **Redis:** ${machine.redis}; **commit:** ${machine.commit}`,
     `- **Packages:** ${Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(', ')}`,
     `- **Targets:** ${counts.pass} pass, ${counts.miss} miss, ${counts['n/a']} not measured`,
@@ -65,7 +72,9 @@ export function resultsMarkdown(doc: ResultsDocument): string {
     '',
     'Each ratio is measured in this run, on this machine, against contenders interleaved with it.',
     '',
-    checks.length > 0 ? markdownTable(checksTable(checks)) : '_No target was evaluated: each compares two contenders, and this run did not include both sides of any._',
+    checks.length > 0
+      ? markdownTable(checksTable(checks))
+      : '_No target was evaluated: each compares two contenders, and this run did not include both sides of any._',
     '',
     `![Measured ratios against their targets](./${doc.chartFile})`,
     '',
@@ -76,6 +85,7 @@ export function resultsMarkdown(doc: ResultsDocument): string {
   for (const report of reports) {
     lines.push(`## ${report.title}`, '', report.method, '');
     for (const table of report.tables) lines.push(`**${table.title}**`, '', markdownTable(table), '');
+    if (report.notes.length > 0) lines.push(...report.notes.map((n) => `- ${n}`), '');
   }
   return `${lines.join('\n')}\n`;
 }

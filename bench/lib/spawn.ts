@@ -30,6 +30,12 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/** Registers a child started elsewhere (redis-server) for the same clean-up as the servers. */
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 function launch(spec: ProcessSpec): { child: ChildProcess; stderr: string[] } {
   const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), '--import', 'tsx', spec.file, ...spec.args], {
     cwd: ROOT,
@@ -37,8 +43,7 @@ function launch(spec: ProcessSpec): { child: ChildProcess; stderr: string[] } {
     env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: RUNTIME_TSCONFIG },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  track(child);
   const stderr: string[] = [];
   // Always drain stderr (a full pipe would block the server); keep the tail for error messages.
   createInterface({ input: child.stderr! }).on('line', (line) => {

@@ -5,7 +5,7 @@ import type { Check } from './types.ts';
 const WIDTH = 900;
 const LABEL_WIDTH = 400;
 const BAR_LEFT = LABEL_WIDTH + 10;
-const BAR_WIDTH = WIDTH - BAR_LEFT - 90;
+const BAR_WIDTH = WIDTH - BAR_LEFT - 120;
 const ROW = 22;
 const TOP = 56;
 const COLORS = { pass: '#2e7d32', miss: '#c62828', 'n/a': '#9e9e9e' } as const;
@@ -20,16 +20,18 @@ function escape(text: string): string {
  */
 export function ratioChart(checks: readonly Check[], subtitle: string): string {
   const rows = checks.filter((c) => c.chart);
-  const scaleMax = Math.max(1.25, ...rows.map((c) => c.target * 1.5));
+  const largest = Math.max(...rows.flatMap((c) => [c.target * 1.2, c.value ?? 0]));
+  const scaleMax = Math.min(4, Math.max(1.25, Math.ceil(largest * 4) / 4));
   const x = (v: number) => BAR_LEFT + (Math.min(v, scaleMax) / scaleMax) * BAR_WIDTH;
   const height = TOP + rows.length * ROW + 40;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
+      `font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="600">Larder benchmark: measured ratio vs target (black tick)</text>`,
     `<text x="10" y="38" fill="#555">${escape(subtitle)}</text>`,
   ];
-  for (const tick of [0, 0.5, 1, 1.5, 2, 2.5, 3].filter((t) => t <= scaleMax)) {
+  for (const tick of [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4].filter((t) => t <= scaleMax)) {
     const tx = x(tick);
     parts.push(`<line x1="${tx}" y1="${TOP - 6}" x2="${tx}" y2="${TOP + rows.length * ROW}" stroke="#e0e0e0"/>`);
     parts.push(`<text x="${tx}" y="${TOP + rows.length * ROW + 14}" text-anchor="middle" fill="#777">${tick}×</text>`);
@@ -39,15 +41,15 @@ export function ratioChart(checks: readonly Check[], subtitle: string): string {
     const result = verdict(check);
     const op = check.op === '>=' ? '≥' : '≤';
     parts.push(`<text x="${LABEL_WIDTH}" y="${y + 14}" text-anchor="end">${escape(check.label)} (${op} ${check.target})</text>`);
+    const tx = x(check.target);
     if (check.value === undefined) {
-      parts.push(`<text x="${BAR_LEFT}" y="${y + 14}" fill="${COLORS['n/a']}">not measured</text>`);
+      parts.push(`<text x="${tx + 6}" y="${y + 14}" fill="${COLORS['n/a']}">not measured</text>`);
     } else {
       const end = x(check.value);
       const clipped = check.value > scaleMax ? ' ▶' : '';
       parts.push(`<rect x="${BAR_LEFT}" y="${y + 4}" width="${Math.max(1, end - BAR_LEFT)}" height="${ROW - 8}" fill="${COLORS[result]}"/>`);
-      parts.push(`<text x="${end + 4}" y="${y + 14}" fill="${COLORS[result]}">${escape(ratio(check.value))}${clipped} ${result}</text>`);
+      parts.push(`<text x="${Math.max(end, tx) + 6}" y="${y + 14}" fill="${COLORS[result]}">${escape(ratio(check.value))}${clipped} ${result}</text>`);
     }
-    const tx = x(check.target);
     parts.push(`<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + ROW - 1}" stroke="#000" stroke-width="2"/>`);
   });
   parts.push(

@@ -40,6 +40,8 @@ export interface ScenarioReport {
   checks: Check[];
   /** Skipped or failed cases, with the reason. */
   problems: string[];
+  /** Observations worth reading next to the numbers (they do not fail the run). */
+  notes: string[];
 }
 
 /** Larder store URLs for this run; `redis` is undefined when redis-server is unavailable. */

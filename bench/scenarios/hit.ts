@@ -39,10 +39,17 @@ function planCases(): HitCase[] {
 /** Per contender, one sample per round (undefined where that round did not run). */
 type Samples = Map<Contender, (LoadSample | undefined)[]>;
 
-async function measureGroup(ctx: RunContext, cases: HitCase[], problems: string[]): Promise<Samples> {
+interface GroupResult {
+  samples: Samples;
+  /** Cached contenders: handler executions during the measured rounds (0 when every request hit). */
+  handlerRuns: Map<Contender, number>;
+}
+
+async function measureGroup(ctx: RunContext, cases: HitCase[], problems: string[]): Promise<GroupResult> {
   const { options } = ctx;
   const [first] = cases;
-  if (!first) return new Map();
+  const handlerRuns = new Map<Contender, number>();
+  if (!first) return { samples: new Map(), handlerRuns };
   const bytes = SIZES[first.size];
   const expected = documentBytes(bytes);
   if (cases.some((c) => c.redis) && ctx.stores.redis) await ctx.stores.flushRedis();
@@ -55,13 +62,14 @@ async function measureGroup(ctx: RunContext, cases: HitCase[], problems: string[
       const { item, server } = member;
       await attempt(member, problems, async () => {
         if (isCached(item.contender)) {
-          hot.set(member, await primeCache({ base: server.url, path: '/data', counter: 'data', larder: item.larder !== undefined, expected }));
+          await primeCache({ base: server.url, path: '/data', counter: 'data', larder: item.larder !== undefined, expected });
         } else {
           assertOk(await httpGet(`${server.url}/data`), 'first request', expected);
         }
         if (options.warmup > 0) {
           await runLoad({ url: `${server.url}/data`, connections: options.connections, duration: options.warmup });
         }
+        hot.set(member, (await getCounts(server.url)).data);
       });
     }
     for (let round = 0; round < options.rounds; round += 1) {
@@ -72,28 +80,28 @@ async function measureGroup(ctx: RunContext, cases: HitCase[], problems: string[
         samples.get(member.item.contender)![round] = sample;
       }
     }
-    // A cached contender's handler must not have run during the measured runs: all of them were hits.
+    // Were the measured requests all hits? A cached contender's handler count should not have moved
+    // (a store read that fails or times out falls back to the handler, by design).
     for (const member of healthy(fleet).filter((m) => isCached(m.item.contender))) {
       await attempt(member, problems, async () => {
-        const extra = (await getCounts(member.server.url)).data - (hot.get(member) ?? 0);
-        if (extra !== 0) throw new Error(`the handler ran ${extra} times while hits were measured; results discarded`);
+        handlerRuns.set(member.item.contender, (await getCounts(member.server.url)).data - hot.get(member)!);
       });
     }
   } finally {
     await stopFleet(fleet);
   }
   for (const member of fleet) if (member.failure) samples.set(member.item.contender, []);
-  return samples;
+  return { samples, handlerRuns };
 }
 
 function rps(samples: Samples, contender: Contender): (number | undefined)[] {
   return (samples.get(contender) ?? []).map((s) => s?.rps);
 }
 
-function groupTable(framework: Framework, size: SizeName, cases: HitCase[], samples: Samples): Table {
+function groupTable(framework: Framework, size: SizeName, cases: HitCase[], { samples, handlerRuns }: GroupResult): Table {
   const rows = cases.map(({ contender }) => {
     const runs = (samples.get(contender) ?? []).filter((s): s is LoadSample => s !== undefined);
-    if (runs.length === 0) return [contender, DASH, DASH, DASH, DASH, DASH];
+    if (runs.length === 0) return [contender, DASH, DASH, DASH, DASH, DASH, DASH];
     return [
       contender,
       int(median(runs.map((s) => s.rps))),
@@ -101,11 +109,12 @@ function groupTable(framework: Framework, size: SizeName, cases: HitCase[], samp
       ratio(pairedRatio(rps(samples, contender), rps(samples, 'floor'))),
       fixed(median(runs.map((s) => s.latencyP50))),
       fixed(median(runs.map((s) => s.latencyP99))),
+      isCached(contender) ? int(handlerRuns.get(contender)) : 'every request',
     ];
   });
   return {
     title: `${framework}, ${size} JSON`,
-    columns: ['contender', 'req/s (median)', 'spread', '× floor', 'p50 ms', 'p99 ms'],
+    columns: ['contender', 'req/s (median)', 'spread', '× floor', 'p50 ms', 'p99 ms', 'handler runs'],
     rows,
   };
 }
@@ -144,23 +153,34 @@ export const hitScenario: Scenario = {
         `that leaves the handler count unchanged, bodies byte-identical to the floor's). Then ` +
         `${ctx.options.warmup} s of unrecorded load per server and ${ctx.options.rounds} interleaved round(s) of ` +
         `${ctx.options.duration} s autocannon runs (${ctx.options.connections} connections, pipelining 1), the ` +
-        `starting contender rotating each round. After the rounds, each cached contender's handler count must ` +
-        `not have moved. "× floor" and the checks are medians of per-round ratios.`,
+        `starting contender rotating each round. "handler runs" counts executions of a cached contender's ` +
+        `handler during the measured rounds (0: every request was a hit). "× floor" and the checks are ` +
+        `medians of per-round ratios.`,
       tables: [],
       checks: [],
       problems: [],
+      notes: [],
     };
     for (const framework of FRAMEWORKS) {
       for (const size of HIT_SIZES) {
         const cases = planCases().filter((c) => c.framework === framework && c.size === size && selected.has(c.id));
         if (cases.length === 0) continue;
         ctx.log(`hit: ${framework} ${size} — ${cases.map((c) => c.contender).join(', ')}`);
-        const samples = await measureGroup(ctx, cases, report.problems);
-        const table = groupTable(framework, size, cases, samples);
+        const result = await measureGroup(ctx, cases, report.problems);
+        const { samples } = result;
+        const table = groupTable(framework, size, cases, result);
         report.tables.push(table);
         ctx.log(table);
         const isSelected = (c: Contender) => selected.has(`hit/${framework}/${size}/${c}`);
         report.checks.push(...groupChecks(framework, size, samples, isSelected));
+        for (const [contender, runs] of result.handlerRuns) {
+          if (runs === 0) continue;
+          const note =
+            `hit/${framework}/${size}/${contender}: the handler ran ${runs} times during the measured runs, so not every ` +
+            `request was a hit (a store read that fails or exceeds storeTimeout falls back to the handler); its numbers include those misses.`;
+          report.notes.push(note);
+          ctx.log(`note: ${note}`);
+        }
       }
     }
     return report;

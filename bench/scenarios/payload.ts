@@ -115,7 +115,8 @@ export const payloadScenario: Scenario = {
       ];
       for (const [variant, label, target] of targets) {
         if (!selected.has(`payload/${framework}/${variant}`) || !selected.has(`payload/${framework}/uncached`)) continue;
-        checks.push({ scenario: 'payload', label: `${framework} 10 MiB: ${label}`, value: vsUncached(variant), op: '<=', target, unit: 'ratio', chart: true });
+        const value = vsUncached(variant);
+        checks.push({ scenario: 'payload', label: `${framework} 10 MiB: ${label}`, value, op: '<=', target, unit: 'ratio', chart: true });
       }
     }
 
@@ -133,6 +134,7 @@ export const payloadScenario: Scenario = {
       tables,
       checks,
       problems,
+      notes: [],
     };
   },
 };

@@ -124,6 +124,7 @@ export const stampedeScenario: Scenario = {
       tables: [table],
       checks,
       problems,
+      notes: [],
     };
   },
 };

@@ -38,6 +38,17 @@ describe.each(versions)('cached() with the rest of %s', (_name, expressModule) =
     expect(app.locals.larder).toBe(larder);
   });
 
+  it('caches with the larder installed by provideLarder() when cached() names none', async () => {
+    larder = createLarder();
+    const app = expressModule();
+    app.use(provideLarder(larder));
+    app.get('/p', cached('5m'), (_req, res) => { res.send('provided'); });
+    const url = await serve(app);
+    await request(url).get('/p');
+    expect((await request(url).get('/p')).headers['x-cache']).toBe('HIT');
+    expect(larder.stats()['GET /p']?.hits).toBe(1);
+  });
+
   it("replays what the next route produced when the handler calls next('route')", async () => {
     larder = createLarder();
     let n = 0;

@@ -49,7 +49,13 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options: Cac
     } finally {
       space.stats.computeMs += performance.now() - started;
     }
-    const payload = serializeResult(result, spec.name);
+    let payload: Buffer;
+    try {
+      payload = serializeResult(result, spec.name);
+    } catch (error) {
+      space.stats.errors++;
+      throw error;
+    }
     larder.write(space, key, payload, { freshForMs: spec.ttlMs, staleForMs }, tagVersions);
     return payload;
   }

@@ -102,8 +102,8 @@ export function normalizeHashFuncs(
       throw new BadOptionError(option, problem, HASH_FUNCS_EXAMPLE);
     }
     // An arrow function has no prototype, so no instance can have it as its class.
-    if (typeof key === 'function' && key.prototype !== undefined) byConstructor.set(key, entry(key.name, fn));
-    else if (typeof key === 'string' && key !== '') byName.set(key, entry(key, fn));
+    if (typeof key === 'function' && key.prototype !== undefined) byConstructor.set(key, makeEntry(key.name, fn));
+    else if (typeof key === 'string' && key !== '') byName.set(key, makeEntry(key, fn));
     else throw new BadOptionError(option, `${keyName(key)} is neither a class nor a class name`, HASH_FUNCS_EXAMPLE);
   }
   return new NormalizedHashFuncs(byConstructor, byName);
@@ -129,7 +129,7 @@ function entriesOf(input: unknown, option: string): Iterable<readonly [unknown, 
   );
 }
 
-function entry(name: string, fn: Function): HashFuncEntry {
+function makeEntry(name: string, fn: Function): HashFuncEntry {
   return { name, fn: fn as HashFunc };
 }
 

@@ -79,6 +79,11 @@ export class Larder extends EventEmitter {
    * Buffers on every read and are always checked.
    */
   readonly #verified = new WeakMap<Buffer, Entry>();
+  /**
+   * Deletes of dropped entries still in flight, by key. A rewrite of the same key waits for its delete:
+   * `@keyv/sqlite` deletes with a SELECT then a DELETE, which would remove a value set in between.
+   */
+  readonly #dropping = new Map<string, Promise<void>>();
   #closing: Promise<void> | undefined;
 
   constructor(options: LarderOptions = {}) {
@@ -315,7 +320,9 @@ export class Larder extends EventEmitter {
       this.#store.delete(old).catch((error: unknown) => this.#emitError(space.name, space.kind, error, 'store-error', old));
       this.emitEvent('evict', { cache: space.name, kind: space.kind, key: old, reason: 'max-entries' });
     }
-    this.#store.set(key, bytes, ttlMs).then(
+    const dropping = this.#dropping.get(key);
+    const stored = dropping ? dropping.then(() => this.#store.set(key, bytes, ttlMs)) : this.#store.set(key, bytes, ttlMs);
+    stored.then(
       () => this.emitEvent('set', { cache: space.name, kind: space.kind, key, bytes: bytes.length }),
       (error: unknown) => {
         space.index.remove(key);
@@ -382,7 +389,16 @@ export class Larder extends EventEmitter {
 
   #drop(space: CacheSpace, key: string): void {
     if (space.index.remove(key)) this.#syncSize(space);
-    this.#store.delete(key).catch((error: unknown) => this.#emitError(space.name, space.kind, error, 'store-error', key));
+    const deleted = this.#store.delete(key).then(
+      () => undefined,
+      (error: unknown) => this.#emitError(space.name, space.kind, error, 'store-error', key),
+    );
+    // An in-process store (getSync) applies operations in call order; only remote stores can reorder them.
+    if (this.#store.getSync) return;
+    this.#dropping.set(key, deleted);
+    void deleted.then(() => {
+      if (this.#dropping.get(key) === deleted) this.#dropping.delete(key);
+    });
   }
 
   #syncSize(space: CacheSpace): void {

@@ -176,9 +176,14 @@ describe('hashValue()', () => {
     });
 
     it('hashes data nested 20,000 levels deep without overflowing the stack', () => {
+      const wrappers: Array<(inner: unknown) => unknown> = [
+        (inner) => [inner],
+        (inner) => ({ a: inner }),
+        (inner) => new Map([[{ k: 1 }, inner]]),
+        (inner) => new Set([inner, 1]),
+      ];
       let nested: unknown = 'leaf';
-      const wrappers = [(v: unknown) => [v], (v: unknown) => ({ a: v }), (v: unknown) => new Map([[{ k: 1 }, v]]), (v: unknown) => new Set([v, 1])];
-      for (let i = 0; i < 20_000; i++) nested = (wrappers[i % 4] as (v: unknown) => unknown)(nested);
+      for (let i = 0; i < 20_000; i++) nested = wrappers[i % 4]?.(nested);
       expect(hashValue(nested)).toMatch(/^[0-9a-f]{64}$/);
     });
 

@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { RouteCache, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
+import { RouteCache, sourceHash, stripUnkeyed, type Capture, type Larder, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The middleware returned by `cached()`. */
@@ -42,6 +42,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
           body: keysBody ? req.body : undefined,
           headers: req.headers,
           request: req,
+          larder: (req as { larder?: Larder }).larder,
         },
         (req as Request & { [REFRESH]?: boolean })[REFRESH] === true,
       );

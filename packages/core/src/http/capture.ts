@@ -91,8 +91,12 @@ export class Capture {
     return this.#staleIfError();
   }
 
-  /** The response ended (or was abandoned). Stores it when every rule allows; idempotent. */
-  finish(outcome: { aborted?: boolean; error?: unknown } = {}): void {
+  /**
+   * The response ended (or was abandoned). Stores it when every rule allows; idempotent.
+   * `incomplete`: the adapter cannot see the bytes that will be sent (Koa writes a body-less
+   * response's body after the middleware returned).
+   */
+  finish(outcome: { aborted?: boolean; error?: unknown; incomplete?: boolean } = {}): void {
     if (this.#done) return;
     this.#done = true;
     this.guard.stop();
@@ -100,7 +104,8 @@ export class Capture {
     space.stats.computeMs += performance.now() - this.#started;
     const reason = this.#whyNotStored(outcome);
     if (reason) {
-      if (reason === 'handler-error') space.stats.errors++;
+      // A thrown handler (Koa) and a 5xx answer (Express's error handler) are both route failures.
+      if (reason === 'handler-error' || this.#status >= 500) space.stats.errors++;
       larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason });
       this.#ctx.settle(undefined);
       return;
@@ -108,7 +113,10 @@ export class Capture {
     const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bytes);
     const stored = storedResponse(this.#status, storableHeaders(this.#headers), body);
     const spec = { freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
-    const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name));
+    // An unencoded body suits every Accept-Encoding: compression in front of the cache (koa-compress
+    // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
+    const encoded = header(this.#headers, 'content-encoding') !== undefined;
+    const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name) && (encoded || name !== 'accept-encoding'));
     const varyHash = vary.length > 0 ? varyKey(vary, facts.headers) : '';
     if (vary.length > 0) {
       larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
@@ -119,11 +127,11 @@ export class Capture {
     this.#ctx.settle({ entry: { header: entryHeader(larder, spec, this.#ctx.tagVersions, stored), payload: body }, vary, varyHash });
   }
 
-  #whyNotStored(outcome: { aborted?: boolean; error?: unknown }): LarderReason | undefined {
+  #whyNotStored(outcome: { aborted?: boolean; error?: unknown; incomplete?: boolean }): LarderReason | undefined {
     if (this.#replaced) return 'stale-if-error';
     if (outcome.error !== undefined) return 'handler-error';
     if (outcome.aborted) return 'aborted';
-    if (this.#status === 0) return 'incomplete-body';
+    if (this.#status === 0 || outcome.incomplete) return 'incomplete-body';
     if (this.#ctx.facts.method === 'HEAD') return 'head-miss';
     if (this.#ctx.tagVersions === undefined) return 'store-error';
     // A header the response itself declares in Vary is keyed (as a secondary key) when stored.

@@ -20,6 +20,8 @@ export interface RequestFacts {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Passed to the user's `key()` and `tags()`: `req` in Express, `ctx` in Koa. */
   request: unknown;
+  /** The larder installed on the request by `provideLarder()`, used when `cached()` names none. */
+  larder?: import('../larder.js').Larder | undefined;
 }
 
 /**

@@ -36,10 +36,6 @@ export class RouteCache {
     this.config = normalizeCachedOptions(ttlOrOptions, options);
   }
 
-  get larder(): Larder {
-    return this.config.larder ?? defaultLarder();
-  }
-
   /** Whether this method is cached at all (adapters skip all work otherwise). */
   handles(method: string): boolean {
     return this.config.methods.has(method);
@@ -50,7 +46,7 @@ export class RouteCache {
    * `refresh` marks the detached re-run of a staleWhileRevalidate refresh: it never reads.
    */
   decide(facts: RequestFacts, refresh = false): Decision | Promise<Decision> {
-    const larder = this.larder;
+    const larder = this.config.larder ?? facts.larder ?? defaultLarder();
     const bypass = larder.closed ? 'store-error' : requestBypass(this.config, facts.method, facts.headers);
     if (bypass === 'pass') return { kind: 'pass' };
     const space = this.#space(larder, facts);
@@ -78,8 +74,11 @@ export class RouteCache {
 
   /** Drops every stored response of this middleware, in every process sharing the store. */
   async clear(): Promise<void> {
-    const spaces = this.#spaces.get(this.larder);
-    if (spaces) await Promise.all([...spaces.values()].map((space) => this.larder.clearSpace(space)));
+    const clears: Array<Promise<void>> = [];
+    for (const [larder, spaces] of this.#spaces) {
+      if (!larder.closed) for (const space of spaces.values()) clears.push(larder.clearSpace(space));
+    }
+    await Promise.all(clears);
   }
 
   #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {

@@ -32,7 +32,7 @@ interface AdapterShape {
   getMany?: unknown;
   opts?: { dialect?: string; table?: string };
   query?: (sql: string, ...params: unknown[]) => Promise<unknown[]>;
-  client?: { isReady?: boolean };
+  client?: { isReady?: boolean; isOpen?: boolean; on?: (event: string, listener: () => void) => unknown };
   disconnect?: (force?: boolean) => Promise<void>;
 }
 
@@ -55,6 +55,8 @@ export class KeyvStore implements Store {
   readonly kind: KeyvStoreKind;
   readonly keyv: Keyv;
   readonly #sweeper: NodeJS.Timeout | undefined;
+  /** Settles when the Redis client's connection attempt in flight (if any) reports `ready` or `error`. */
+  #dialing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   /** Wraps a Keyv storage adapter in a Keyv instance configured for bytes (see the class docs). */
@@ -76,6 +78,7 @@ export class KeyvStore implements Store {
     this.kind = options.kind ?? detectKind(adapter);
     keyv.throwOnErrors = true;
     keyv.on('error', ignore);
+    this.#watchDialing(adapter);
     const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     if (interval > 0 && isSqlite(adapter)) {
       this.#sweeper = setInterval(() => this.sweepExpired().catch(ignore), interval).unref();
@@ -153,15 +156,33 @@ export class KeyvStore implements Store {
   async #shutdown(): Promise<void> {
     clearInterval(this.#sweeper);
     const adapter = this.#adapter();
+    // node-redis does not destroy a socket that is still connecting when the client is destroyed: that
+    // socket then connects anyway and keeps the process alive. Let the attempt in flight finish first.
+    if (this.#dialing && adapter.client?.isOpen && adapter.client.isReady === false) {
+      await withTimeout(this.#dialing, CLOSE_TIMEOUT_MS);
+    }
     // A graceful Redis QUIT waits for queued commands, which never drain while Redis is unreachable.
     const force = adapter.client?.isReady === false && typeof adapter.disconnect === 'function';
     const disconnected = force ? adapter.disconnect!(true) : this.keyv.disconnect();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_TIMEOUT_MS).unref();
-    });
-    await Promise.race([disconnected.catch(ignore), timeout]);
-    clearTimeout(timer);
+    await withTimeout(disconnected.catch(ignore), CLOSE_TIMEOUT_MS);
+  }
+
+  /** Tracks whether a Redis connection attempt is in flight: from `connect()`/`reconnecting` to `ready`/`error`. */
+  #watchDialing(adapter: AdapterShape): void {
+    const client = adapter.client;
+    if (typeof client?.on !== 'function') return;
+    let settle: () => void = ignore;
+    const dial = (): void => {
+      this.#dialing = new Promise<void>((resolve) => (settle = resolve));
+    };
+    const settled = (): void => {
+      settle();
+      this.#dialing = undefined;
+    };
+    if (!client.isReady) dial();
+    client.on('reconnecting', dial);
+    client.on('ready', settled);
+    client.on('error', settled);
   }
 
   #adapter(): AdapterShape {
@@ -212,6 +233,15 @@ function deserializeRecord<Value>(text: string): DeserializedData<Value> | undef
     // A foreign row: surface it as bytes that fail Larder's integrity check, so it is deleted.
     return { value: text as Value };
   }
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms).unref();
+  });
+  await Promise.race([promise, timeout]);
+  clearTimeout(timer);
 }
 
 function ignore(): void {}

@@ -1,0 +1,229 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import { Stream, Transform, pipeline, type Readable } from 'node:stream';
+import { RouteCache, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type ReplayPlan } from '@larder/core';
+import type { Context, Middleware, Next } from 'koa';
+
+/** The middleware returned by `cached()`. */
+export type CachedMiddleware = Middleware & {
+  /** Drops every response this middleware stored, in every process sharing the store. */
+  clear(): Promise<void>;
+};
+
+/** What @koa/router leaves on the context (structural, so the router stays an optional peer). */
+interface RouterLayer {
+  path: string | RegExp;
+  methods: readonly string[];
+  stack: readonly unknown[];
+}
+type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _matchedRoute?: string | RegExp; params?: unknown };
+
+const REFRESH = Symbol('larder.refresh');
+/** Statuses Koa answers without a body, whatever ctx.body holds. */
+const EMPTY = new Set([204, 205, 304]);
+const layerHashes = new WeakMap<RouterLayer, string>();
+
+/**
+ * Caches a route's responses (Koa 2 and 3, with @koa/router or `app.use`).
+ * @example router.get('/users/:id', cached('5m'), handler);
+ * @example router.get('/search', cached({ ttl: '1m', vary: ['accept-language'], exclude: ['query.utm_source'] }), handler);
+ */
+export function cached(ttlOrOptions?: number | string | null | CachedOptions<Context>, options?: CachedOptions<Context>): CachedMiddleware {
+  const cache = new RouteCache(ttlOrOptions, options);
+  const { excludeQuery, excludeBody } = cache.config;
+
+  const middleware = async function cached(ctx: RoutedContext, next: Next): Promise<void> {
+    if (!cache.handles(ctx.method)) return next();
+    const query = stripUnkeyed(ctx.query, excludeQuery);
+    if (query !== ctx.query) ctx.query = query;
+    const request = ctx.request as Context['request'] & { body?: unknown };
+    const keysBody = ctx.method !== 'GET' && ctx.method !== 'HEAD';
+    if (keysBody && request.body !== undefined) request.body = stripUnkeyed(request.body, excludeBody);
+    const layer = ctx.matched?.findLast((l) => l.methods.includes(ctx.method) && l.path === (ctx.routerPath ?? ctx._matchedRoute) && l.stack.includes(middleware));
+    let decision = cache.decide(
+      {
+        method: ctx.method,
+        host: ctx.req.headers.host,
+        routeId: layer ? String(layer.path) : ctx.path,
+        codeHash: layer ? handlersHash(layer, middleware) : '',
+        params: ctx.params,
+        query,
+        body: keysBody ? request.body : undefined,
+        headers: ctx.req.headers,
+        request: ctx,
+      },
+      (ctx.req as IncomingMessage & { [REFRESH]?: boolean })[REFRESH] === true,
+    );
+    if (decision instanceof Promise) decision = await decision;
+    return act(decision, ctx, next);
+  } as CachedMiddleware;
+
+  middleware.clear = () => cache.clear();
+  return middleware;
+}
+
+async function act(decision: Decision, ctx: Context, next: Next): Promise<void> {
+  switch (decision.kind) {
+    case 'pass':
+      return next();
+    case 'bypass':
+      for (const [name, value] of decision.headers) ctx.set(name, value);
+      return next();
+    case 'replay':
+      send(ctx, decision.plan);
+      if (decision.refresh) refreshDetached(ctx);
+      return;
+    case 'miss':
+      return capture(ctx, next, decision.capture);
+  }
+}
+
+/** Writes a stored response. Headers go first, so the body setter keeps the stored Content-Type. */
+function send(ctx: Context, plan: ReplayPlan): void {
+  ctx.status = plan.status;
+  for (const [name, value] of plan.headers) ctx.set(name, value);
+  if (plan.body === undefined) return;
+  const typed = ctx.response.get('Content-Type') !== '';
+  ctx.body = plan.body;
+  if (!typed) ctx.remove('Content-Type');
+}
+
+/** Runs the handler while the guard watches its reads, then copies the response Koa is about to send. */
+async function capture(ctx: Context, next: Next, capture: Capture): Promise<void> {
+  const before = ctx.response.headers;
+  /** staleIfError: the stale response replaces the handler's answer, keeping only what middleware before cached() set. */
+  const sendStale = (plan: ReplayPlan) => {
+    for (const name of ctx.res.getHeaderNames()) if (!(name in before)) ctx.res.removeHeader(name);
+    send(ctx, plan);
+    capture.finish({});
+  };
+  const unwatch = watch(ctx, capture.guard);
+  try {
+    await next();
+  } catch (error) {
+    unwatch();
+    // A thrown 4xx (ctx.throw(404)) is an answer, not a failure: only 5xx may be replaced by a stale copy.
+    const stale = statusOf(error) >= 500 ? capture.failed() : undefined;
+    if (stale) return sendStale(stale);
+    capture.finish({ error });
+    throw error;
+  }
+  unwatch();
+  if (ctx.respond === false) return capture.finish({ incomplete: true }); // the handler wrote to ctx.res itself
+  try {
+    settleBody(ctx);
+  } catch (error) {
+    // Koa's own JSON.stringify would throw the same error in respond(): let it, unchanged.
+    return capture.finish({ error });
+  }
+  const names = (ctx.res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames();
+  const verdict = capture.head(ctx.status, names.map((name) => [name, headerValue(ctx.res.getHeader(name))] as const));
+  if ('replace' in verdict) return sendStale(verdict.replace);
+  for (const [name, value] of verdict.add) ctx.set(name, value);
+  const body: unknown = ctx.body;
+  if (!ctx.writable) return capture.finish({ aborted: true });
+  if (ctx.method === 'HEAD' || EMPTY.has(ctx.status)) return capture.finish({});
+  // Without a body, Koa's respond() or a middleware before cached() (a 404 page, koa-static's defer) writes one later.
+  if (body === null || body === undefined || isWebBody(body)) return capture.finish({ incomplete: true });
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    capture.chunk(Buffer.isBuffer(body) ? body : Buffer.from(body));
+    return capture.finish({});
+  }
+  tee(ctx, body as Readable, capture);
+}
+
+/** Koa's respond() serializes objects with JSON.stringify: the same bytes, as a Buffer, are sent and stored (the JSON Content-Type stays). */
+function settleBody(ctx: Context): void {
+  const body: unknown = ctx.body;
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body) || isStream(body) || isWebBody(body)) return;
+  ctx.body = Buffer.from(JSON.stringify(body));
+}
+
+/** Streams the body to the client untouched while copying its chunks; complete when the source ends. */
+function tee(ctx: Context, source: Readable, capture: Capture): void {
+  const length = ctx.response.get('Content-Length');
+  const copy = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      capture.chunk(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      capture.finish({});
+      callback();
+    },
+  });
+  const gone = () => ctx.res.destroyed && !ctx.res.writableFinished;
+  pipeline(source, copy, (error) => error && capture.finish(gone() ? { aborted: true } : { error }));
+  ctx.res.once('close', () => capture.finish({ aborted: gone() }));
+  ctx.body = copy;
+  // Replacing a stream body makes Koa drop Content-Length; the handler's own one still describes these bytes.
+  if (length) ctx.set('Content-Length', length);
+}
+
+/** Points the guard at everything a handler can read per request; returns the undo. */
+function watch(ctx: Context, guard: InputGuard): () => void {
+  const { req, request } = ctx;
+  const headers = req.headers;
+  // ctx.get, ctx.headers, ctx.request.header and ctx.accepts all read ctx.req.headers.
+  req.headers = guard.watchHeaders(headers);
+  // Koa memoizes the negotiator over the headers it first saw; a fresh one reads through the guard.
+  const accept = request.accept;
+  request.accept = undefined as unknown as typeof accept;
+  const restores = [guard.watchProperty(ctx, 'cookies', 'cookies'), guard.watchProperty(ctx, 'session', 'session')];
+  const state = ctx.state as Record<string, unknown>;
+  const watched = new Proxy(state, {
+    get: (target, property, receiver) => (property === 'user' && guard.read('state.user'), Reflect.get(target, property, receiver)),
+    has: (target, property) => (property === 'user' && guard.read('state.user'), Reflect.has(target, property)),
+    getOwnPropertyDescriptor: (target, property) => (property === 'user' && guard.read('state.user'), Reflect.getOwnPropertyDescriptor(target, property)),
+  });
+  ctx.state = watched;
+  return () => {
+    req.headers = headers;
+    request.accept = accept;
+    for (const restore of restores) restore();
+    if (ctx.state === watched) ctx.state = state;
+  };
+}
+
+/** staleWhileRevalidate: the app runs again for the same URL on a request no client waits for. */
+function refreshDetached(ctx: Context): void {
+  const detached = new IncomingMessage(new Socket()) as IncomingMessage & { [REFRESH]?: boolean };
+  detached.method = 'GET';
+  detached.url = ctx.originalUrl;
+  const { 'if-none-match': _a, 'if-modified-since': _b, range: _c, 'if-range': _d, ...headers } = ctx.req.headers;
+  detached.headers = headers;
+  detached[REFRESH] = true;
+  detached.push(null);
+  const response = new ServerResponse(detached);
+  // Nobody reads these bytes: dropping them keeps a piped body flowing (a socketless response never drains).
+  response.write = (() => true) as ServerResponse['write'];
+  void ctx.app.callback()(detached, response);
+}
+
+/** The source of the middleware after `cached()` on this route: editing it invalidates its entries. */
+function handlersHash(layer: RouterLayer, middleware: unknown): string {
+  let hash = layerHashes.get(layer);
+  if (hash === undefined) {
+    hash = sourceHash(layer.stack.slice(layer.stack.indexOf(middleware) + 1));
+    layerHashes.set(layer, hash);
+  }
+  return hash;
+}
+
+/** Koa 3 streams these itself (Koa 2 serializes them as JSON); they are served as Koa would, not stored. */
+function isWebBody(body: unknown): boolean {
+  return body instanceof Blob || body instanceof ReadableStream || body instanceof Response;
+}
+
+function isStream(body: object): boolean {
+  return body instanceof Stream || (typeof (body as Readable).pipe === 'function' && typeof (body as Readable).read === 'function');
+}
+
+function statusOf(error: unknown): number {
+  const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : 500;
+}
+
+function headerValue(value: number | string | string[] | undefined): string | string[] {
+  return Array.isArray(value) ? value : String(value);
+}
