@@ -19,6 +19,9 @@ import { memoryScenario } from './scenarios/memory.ts';
 import { payloadScenario } from './scenarios/payload.ts';
 import { stampedeScenario } from './scenarios/stampede.ts';
 
+/** This run's SQLite files and redis-server directory. */
+const RUN_DIR = join(TMP_DIR, `run-${process.pid}`);
+
 const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario];
 
 /** `--only hit` or `--only memory` names a scenario; any other term is a substring of case ids. */
@@ -78,19 +81,18 @@ async function main(): Promise<number> {
   if (machine.loadAtStart > machine.cores) {
     console.warn(`Load average ${machine.loadAtStart} on ${machine.cores} cores: other work is running, expect noisy numbers.`);
   }
-  const runDir = join(TMP_DIR, `run-${process.pid}`);
-  mkdirSync(runDir, { recursive: true });
+  mkdirSync(RUN_DIR, { recursive: true });
   let redis: RedisServer | undefined;
   const skipped: string[] = [];
   try {
     const { redisProblem } = preflight(options, selection, skipped);
     const cases = [...selection.values()].flat();
-    if (cases.some((c) => c.redis)) redis = await startRedis(runDir);
+    if (cases.some((c) => c.redis)) redis = await startRedis(RUN_DIR);
 
     const stores: Stores = {
       memory: 'memory://',
       // Relative to the repository root, the servers' working directory, as in the spec's example.
-      sqlite: (name) => `sqlite://./${relative(ROOT, join(runDir, `${name}.sqlite`))}`,
+      sqlite: (name) => `sqlite://./${relative(ROOT, join(RUN_DIR, `${name}.sqlite`))}`,
       redis: redis?.url,
       redisProblem,
       flushRedis: async () => redis?.flush(),
@@ -142,7 +144,7 @@ async function main(): Promise<number> {
   } finally {
     await redis?.stop();
     await stopAll();
-    rmSync(runDir, { recursive: true, force: true });
+    rmSync(RUN_DIR, { recursive: true, force: true });
   }
 }
 
@@ -157,7 +159,10 @@ function redisVersion(): string {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.error(`\n${signal}: stopping the servers…`);
-    void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopAll().finally(() => {
+      rmSync(RUN_DIR, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   });
 }
 

@@ -49,6 +49,18 @@ describe.each(versions)('cached() with the rest of %s', (_name, expressModule) =
     expect(larder.stats()['GET /p']?.hits).toBe(1);
   });
 
+  it('does not replay headers that middleware in front of cached() sets on every request', async () => {
+    larder = createLarder();
+    let id = 0;
+    const app = expressModule();
+    app.use((_req, res, next) => { res.setHeader('X-Request-Id', String(++id)); next(); });
+    app.get('/r', cached('5m', { larder }), (_req, res) => { res.setHeader('X-Route', 'own'); res.send('body'); });
+    const url = await serve(app);
+    expect((await request(url).get('/r')).headers['x-request-id']).toBe('1');
+    const hit = await request(url).get('/r');
+    expect([hit.headers['x-cache'], hit.headers['x-request-id'], hit.headers['x-route']]).toEqual(['HIT', '2', 'own']);
+  });
+
   it("replays what the next route produced when the handler calls next('route')", async () => {
     larder = createLarder();
     let n = 0;

@@ -5,7 +5,7 @@ import Koa, { type Context, type Next } from 'koa';
 import compress from 'koa-compress';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cached, createLarder, type CachedOptions, type Larder, type LarderEvent } from '@larder/koa';
+import { cached, createLarder, provideLarder, type CachedOptions, type Larder, type LarderEvent } from '@larder/koa';
 import { closeServer, deferred, listen } from './harness.js';
 
 /** Reads the raw bytes (supertest still decodes gzip, so equal bytes prove the same body). */
@@ -50,6 +50,27 @@ describe('cached() with the rest of Koa', () => {
     server = createServer(app.callback());
     return listen(server);
   }
+
+  it('makes the registry reachable as ctx.resources, one instance for every route', async () => {
+    let opened = 0;
+    larder.resources.register('db', () => ({ id: ++opened }));
+    const router = new Router();
+    router.get('/a', async (ctx) => { ctx.body = await ctx.resources.get('db'); });
+    router.get('/b', async (ctx) => { ctx.body = await ctx.resources.get('db'); });
+    const url = await serve(router, [provideLarder(larder)]);
+    expect((await request(url).get('/a')).body).toEqual({ id: 1 });
+    expect((await request(url).get('/b')).body).toEqual({ id: 1 });
+  });
+
+  it('does not replay headers that middleware in front of cached() sets on every request', async () => {
+    let id = 0;
+    const router = new Router();
+    router.get('/r', cache(), (ctx) => { ctx.set('X-Route', 'own'); ctx.body = 'body'; });
+    const url = await serve(router, [async (ctx: Context, next: Next) => { ctx.set('X-Request-Id', String(++id)); await next(); }]);
+    expect((await request(url).get('/r')).headers['x-request-id']).toBe('1');
+    const hit = await request(url).get('/r');
+    expect([hit.headers['x-cache'], hit.headers['x-request-id'], hit.headers['x-route']]).toEqual(['HIT', '2', 'own']);
+  });
 
   describe('when the body is a Readable', () => {
     it('reaches the client progressively on a miss and is replayed whole on a hit', async () => {
@@ -291,6 +312,15 @@ describe('cached() with the rest of Koa', () => {
       expect((await request(url).get('/page')).headers['x-cache']).toBe('HIT');
       expect(warnings).toEqual([]);
     });
+  });
+
+  it('uses the app’s larder from ctx.larder (app.context.larder) when cached() names none', async () => {
+    const app = new Koa();
+    (app.context as { larder?: Larder }).larder = larder;
+    const url = await serve(new Router().get('/own', cached('5m'), (ctx) => { ctx.body = 'mine'; }), [], app);
+    await request(url).get('/own');
+    expect((await request(url).get('/own')).headers['x-cache']).toBe('HIT');
+    expect(events.some(([name]) => name === 'set')).toBe(true);
   });
 
   it('keys a route by its router layer, with the mount prefix', async () => {

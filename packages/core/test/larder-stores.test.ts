@@ -149,8 +149,11 @@ let nextRedisDb = 1;
 /** A Redis database of its own for one test (the server is shared by the whole file). */
 const redisDbUrl = (): string => `${redis!.url}/${nextRedisDb++ % 16}`;
 
-async function withRedisClient<T>(url: string, use: (client: ReturnType<typeof createClient>) => Promise<T>): Promise<T> {
-  const client = createClient({ url });
+const rawRedisClient = (url: string) => createClient({ url });
+
+/** A plain node-redis client on `url` for the duration of `use`, to look at what Larder stored. */
+async function withRedisClient<T>(url: string, use: (client: ReturnType<typeof rawRedisClient>) => Promise<T>): Promise<T> {
+  const client = rawRedisClient(url);
   await client.connect();
   try {
     return await use(client);
@@ -169,7 +172,7 @@ interface Reply {
 }
 
 /** A Node process running fixtures/store-worker.ts with `LARDER_STORE` set. */
-class Worker {
+class PeerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #child: ChildProcess;
   readonly #pending = new Map<number, Deferred<Reply>>();
@@ -183,6 +186,8 @@ class Worker {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
+    // Writing to a process that died is reported by `exited` and the pending replies, not as a crash of the test.
+    this.#child.stdin!.on('error', () => {});
     createInterface({ input: this.#child.stdout! }).on('line', (line) => {
       const reply = JSON.parse(line) as Reply;
       this.#pending.get(reply.id)?.resolve(reply);
@@ -196,7 +201,7 @@ class Worker {
         resolve({ code, signal });
       });
     });
-    workers.push(this);
+    peers.push(this);
   }
 
   async send(op: string, params: Record<string, unknown> = {}): Promise<Reply> {
@@ -223,11 +228,11 @@ class Worker {
   }
 }
 
-const workers: Worker[] = [];
+const peers: PeerProcess[] = [];
 afterEach(async () => {
-  for (const worker of workers.splice(0)) {
-    worker.kill();
-    await worker.exited;
+  for (const peer of peers.splice(0)) {
+    peer.kill();
+    await peer.exited;
   }
 });
 
@@ -355,9 +360,9 @@ describe('createLarder({ store })', () => {
     });
 
     it('configures the default larder of another process', { timeout: PROCESS_TEST_TIMEOUT }, async () => {
-      const worker = new Worker(sqliteUrl());
-      expect(await worker.send('info')).toMatchObject({ storeKind: 'sqlite' });
-      expect(await worker.close()).toEqual({ code: 0, signal: null });
+      const peer = new PeerProcess(sqliteUrl());
+      expect(await peer.send('info')).toMatchObject({ storeKind: 'sqlite' });
+      expect(await peer.close()).toEqual({ code: 0, signal: null });
     });
   });
 
@@ -390,13 +395,13 @@ const sharedStores: Array<[label: string, kind: string, url: () => string]> = [
 describe.each(sharedStores)('when two Node processes share %s', (_label, kind, makeUrl) => {
   it('serves an entry written by one process as a hit in the other, after the writer exited', { timeout: PROCESS_TEST_TIMEOUT }, async () => {
     const url = makeUrl();
-    const writer = new Worker(url);
+    const writer = new PeerProcess(url);
     expect(await writer.send('info')).toMatchObject({ storeKind: kind });
     const written = await writer.send('square', { n: 7 });
     expect(written).toMatchObject({ computed: true, value: { n: 7, square: 49 } });
     expect(await writer.close()).toEqual({ code: 0, signal: null });
 
-    const reader = new Worker(url);
+    const reader = new PeerProcess(url);
     const read = await reader.send('square', { n: 7 });
     expect(read.computed).toBe(false);
     expect(read.value).toEqual(written.value);
@@ -405,7 +410,7 @@ describe.each(sharedStores)('when two Node processes share %s', (_label, kind, m
 
   it("makes the other process miss after larder.invalidate(tag) in one of them", { timeout: PROCESS_TEST_TIMEOUT }, async () => {
     const url = makeUrl();
-    const [a, b] = [new Worker(url), new Worker(url)];
+    const [a, b] = [new PeerProcess(url), new PeerProcess(url)];
     const { pid: pidA } = await a.send('info');
 
     expect(await a.send('tagged', { tag: 'team:7' })).toMatchObject({ hit: false, value: `written by ${pidA}` });
@@ -422,7 +427,7 @@ describe.each(sharedStores)('when two Node processes share %s', (_label, kind, m
 
   it('drops the function\'s entries for the other process after fn.clear() in one of them', { timeout: PROCESS_TEST_TIMEOUT }, async () => {
     const url = makeUrl();
-    const [a, b] = [new Worker(url), new Worker(url)];
+    const [a, b] = [new PeerProcess(url), new PeerProcess(url)];
 
     expect(await a.send('square', { n: 3 })).toMatchObject({ computed: true });
     expect(await b.send('square', { n: 3 })).toMatchObject({ computed: false });
@@ -538,7 +543,7 @@ describe('when the store fails', () => {
       const down = await RedisServer.reserve();
       const unhandled = watchUnhandledRejections();
       try {
-        const larder = createLarder({ store: down.url });
+        const larder = open({ store: down.url });
         const events = recordEvents(larder);
         let runs = 0;
         const total = cacheData(async function total(a: number, b: number) {
@@ -689,23 +694,24 @@ describe.each(integrityBackends)('when an entry in the %s store is damaged behin
 
     const written = nextEvent(larder, 'set');
     expect(await profile(1)).toEqual(expected);
-    const { key } = await written;
-    await corrupt(raw, key!, writeForeign);
+    const { key } = await settlesWithin(written, 5000, 'first set');
+    await settlesWithin(corrupt(raw, key!, writeForeign), 5000, 'corrupt');
 
     const recompute = deferred();
     gate = recompute.promise;
     const flagged = nextEvent(larder, 'error');
     const rewritten = nextEvent(larder, 'set');
     const call = profile(1);
-    await entered.promise;
-    expect(await flagged).toMatchObject({ cache: 'profile', key, reason: 'corrupt' });
+    await settlesWithin(entered.promise, 5000, 'entered');
+    expect(await settlesWithin(flagged, 5000, 'flagged')).toMatchObject({ cache: 'profile', key, reason: 'corrupt' });
     // While the function runs again, the damaged value is already gone from the store.
-    await eventually(async () => expect(await raw.get(key!)).toBeUndefined());
+    await settlesWithin(eventually(async () => expect(await raw.get(key!)).toBeUndefined()), 8000, 'deleted');
     recompute.resolve();
-    expect(await call).toEqual(expected);
+    expect(await settlesWithin(call, 5000, 'call')).toEqual(expected);
     expect(runs).toBe(2);
 
-    await rewritten;
+    larder.on('error', (e: LarderEvent) => console.log('ERRDIAG', e.reason, String(e.error)));
+    await settlesWithin(rewritten, 5000, 'rewritten');
     const stored = decodeEntry((await raw.get(key!))!);
     expect(typeof stored).toBe('object');
     gate = undefined;
@@ -899,7 +905,7 @@ describe('larder.close()', () => {
   });
 
   it('makes later calls reject with ResourceError', async () => {
-    const larder = createLarder({ store: sqliteUrl() });
+    const larder = open({ store: sqliteUrl() });
     const double = cacheData(async function double(n: number) {
       return n * 2;
     }, { larder });
@@ -927,24 +933,29 @@ describe('larder.close()', () => {
       withRedisClient(url, async (client) => String(await client.sendCommand(['CLIENT', 'LIST'])).trim().split('\n').length - 1);
 
     it('closes its connection', async () => {
-      const url = redisDbUrl();
-      const before = await connections(url);
-      const larder = createLarder({ store: url, namespace: ns() });
-      const double = cacheData(async function double(n: number) {
-        return n * 2;
-      }, { larder });
-      const written = nextEvent(larder, 'set');
-      await double(1);
-      await written;
-      expect(await connections(url)).toBe(before + 1);
-      await larder.close();
-      await eventually(async () => expect(await connections(url)).toBe(before));
+      // A server of its own, so that no other test's connections are counted.
+      const server = await RedisServer.start();
+      try {
+        expect(await connections(server.url)).toBe(0);
+        const larder = open({ store: server.url });
+        const double = cacheData(async function double(n: number) {
+          return n * 2;
+        }, { larder });
+        const written = nextEvent(larder, 'set');
+        await double(1);
+        await written;
+        expect(await connections(server.url)).toBe(1);
+        await larder.close();
+        await eventually(async () => expect(await connections(server.url)).toBe(0));
+      } finally {
+        await server.stop();
+      }
     });
 
     it('lets the process exit by itself after close', { timeout: PROCESS_TEST_TIMEOUT }, async () => {
-      const worker = new Worker(redisDbUrl());
-      expect(await worker.send('square', { n: 2 })).toMatchObject({ computed: true });
-      expect(await worker.close()).toEqual({ code: 0, signal: null });
+      const peer = new PeerProcess(redisDbUrl());
+      expect(await peer.send('square', { n: 2 })).toMatchObject({ computed: true });
+      expect(await peer.close()).toEqual({ code: 0, signal: null });
     });
 
     it('lets the process exit by itself when closed before its connection was ready', { timeout: PROCESS_TEST_TIMEOUT }, async () => {

@@ -85,6 +85,7 @@ function capture(req: Request, res: Response, capture: Capture): void {
   const rawHeaders = req.headers;
   req.headers = capture.guard.watchHeaders(rawHeaders);
   const restores = PER_USER_STATE.map((name) => capture.guard.watchProperty(req, name, name));
+  capture.baseline(headerPairs(res));
   const { writeHead, write, end } = res;
   let stale: ReplayPlan | undefined;
 
@@ -99,8 +100,7 @@ function capture(req: Request, res: Response, capture: Capture): void {
   const decideHead = (self: Response, status: number): void => {
     if (decided) return;
     decided = true;
-    const names = (self as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames();
-    const verdict = capture.head(status, names.map((name) => [name, headerValue(self.getHeader(name))] as const));
+    const verdict = capture.head(status, headerPairs(self));
     if ('replace' in verdict) {
       // staleIfError: the handler failed; the stale response goes out instead of its 5xx.
       stale = verdict.replace;
@@ -167,6 +167,11 @@ function handlersHash(route: { stack?: Array<{ handle: unknown }> }, middleware:
     routeHashes.set(route, hash);
   }
   return hash;
+}
+
+function headerPairs(res: ServerResponse): Array<readonly [string, string | string[]]> {
+  const names = (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames();
+  return names.map((name) => [name, headerValue(res.getHeader(name))] as const);
 }
 
 function headerValue(value: number | string | string[] | undefined): string | string[] {

@@ -1,7 +1,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
-import { RouteCache, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type ReplayPlan } from '@larder/core';
+import { RouteCache, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type Larder, type ReplayPlan } from '@larder/core';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The middleware returned by `cached()`. */
@@ -16,7 +16,7 @@ interface RouterLayer {
   methods: readonly string[];
   stack: readonly unknown[];
 }
-type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _matchedRoute?: string | RegExp; params?: unknown };
+type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _matchedRoute?: string | RegExp; params?: unknown; larder?: Larder };
 
 const REFRESH = Symbol('larder.refresh');
 /** Statuses Koa answers without a body, whatever ctx.body holds. */
@@ -51,6 +51,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
         body: keysBody ? request.body : undefined,
         headers: ctx.req.headers,
         request: ctx,
+        larder: ctx.larder,
       },
       (ctx.req as IncomingMessage & { [REFRESH]?: boolean })[REFRESH] === true,
     );
@@ -90,7 +91,8 @@ function send(ctx: Context, plan: ReplayPlan): void {
 
 /** Runs the handler while the guard watches its reads, then copies the response Koa is about to send. */
 async function capture(ctx: Context, next: Next, capture: Capture): Promise<void> {
-  const before = ctx.response.headers;
+  const before = { ...ctx.response.headers };
+  capture.baseline(Object.entries(before).map(([name, value]) => [name, Array.isArray(value) ? value : String(value)] as const));
   /** staleIfError: the stale response replaces the handler's answer, keeping only what middleware before cached() set. */
   const sendStale = (plan: ReplayPlan) => {
     for (const name of ctx.res.getHeaderNames()) if (!(name in before)) ctx.res.removeHeader(name);

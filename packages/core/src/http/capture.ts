@@ -49,6 +49,7 @@ export class Capture {
   #overflow = false;
   #replaced = false;
   #done = false;
+  #baseline: ReadonlyMap<string, string> = new Map();
 
   constructor(ctx: CaptureContext) {
     this.#ctx = ctx;
@@ -72,6 +73,15 @@ export class Capture {
     ];
     if (this.#ctx.config.debugHeaders) add.push(['X-Larder-Reason', this.#ctx.missReason]);
     return { add };
+  }
+
+  /**
+   * Headers already set when the handler started, by middleware in front of `cached()`. That
+   * middleware runs again on every hit, so its headers (a request id, CORS) are not stored:
+   * a replayed copy would overwrite the fresh ones. A value the handler changed is stored.
+   */
+  baseline(headers: HeaderPairs): void {
+    this.#baseline = new Map(headers.map(([name, value]) => [name.toLowerCase(), String(value)]));
   }
 
   /** A body chunk on its way to the client. */
@@ -111,7 +121,8 @@ export class Capture {
       return;
     }
     const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bytes);
-    const stored = storedResponse(this.#status, storableHeaders(this.#headers), body);
+    const own = storableHeaders(this.#headers).filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
+    const stored = storedResponse(this.#status, own, body);
     const spec = { freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
     // An unencoded body suits every Accept-Encoding: compression in front of the cache (koa-compress
     // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
