@@ -2,8 +2,8 @@ import { verdict } from './checks.ts';
 import { ratio } from './format.ts';
 import type { Check } from './types.ts';
 
-const WIDTH = 900;
-const LABEL_WIDTH = 400;
+const WIDTH = 960;
+const LABEL_WIDTH = 450;
 const BAR_LEFT = LABEL_WIDTH + 10;
 const BAR_WIDTH = WIDTH - BAR_LEFT - 120;
 const ROW = 22;

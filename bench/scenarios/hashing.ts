@@ -42,15 +42,15 @@ export const hashingScenario: Scenario = {
     }
 
     for (const [name, data] of [
-      ['Buffer, 64 MiB', result.buffer],
-      ['Float64Array, 64 MiB', result.float64],
+      ['64 MiB Buffer', result.buffer],
+      ['64 MiB Float64Array', result.float64],
     ] as const) {
       if (!data) continue;
       const larder = data.larderMs.map((ms) => mbPerSecond(data.bytes, ms));
       const sha = data.sha256Ms.map((ms) => mbPerSecond(data.bytes, ms));
       const value = pairedRatio(larder, sha);
       rows.push([`hashValue(${name})`, `${fixed(median(larder), 0)} MiB/s`, `${fixed(median(sha), 0)} MiB/s`, ratio(value)]);
-      const label = `hashValue ÷ raw SHA-256 throughput (${name})`;
+      const label = `hashValue ÷ raw SHA-256 throughput, ${name}`;
       checks.push({ scenario: 'hashing', label, value, op: '>=', target: 0.8, unit: 'ratio', chart: true });
     }
     if (result.requestKeyMicros) {

@@ -18,7 +18,6 @@ import { NotFoundError, parseLimit, parseReview, parseRideFilter, parseTag, pars
 import { ROUTES } from '../shared/routes.js';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
       /** The dataset and model helpers of ../shared/create-city.ts. */

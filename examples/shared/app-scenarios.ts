@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Larder } from '@larder/core';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CityOptions } from './create-city.js';
 
 export interface ExampleApp {
@@ -25,10 +25,12 @@ export function describeExampleApp(name: string, createApp: (options: CityOption
   let dir: string;
   let app: ExampleApp;
   let server: Server;
+  let now = Date.UTC(2024, 3, 1);
+  const clock = { now: () => now };
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'larder-example-'));
-    app = createApp({ rows: 5000, store: 'memory://', dataDir: dir });
+    app = createApp({ rows: 5000, store: 'memory://', dataDir: dir, clock });
     server = createServer(app.listener).listen(0, '127.0.0.1');
     await once(server, 'listening');
   });
@@ -85,6 +87,19 @@ export function describeExampleApp(name: string, createApp: (options: CityOption
         const hourly = await request(server).get('/rides/hourly').expect(200);
         const total = hourly.body.reduce((sum: number, hour: { rides: number }) => sum + hour.rides, 0);
         expect(total).toBe(5000);
+      });
+    });
+
+    describe('GET /rides/hourly (ttl 1m, staleWhileRevalidate 10m)', () => {
+      it('serves the stale entry after a minute while one background request refreshes it', async () => {
+        const first = await request(server).get('/rides/hourly').expect('x-cache', 'MISS');
+        expect(first.body).toHaveLength(24);
+        now += 61_000;
+
+        await request(server).get('/rides/hourly').expect('x-cache', 'STALE');
+        await vi.waitFor(async () => {
+          await request(server).get('/rides/hourly').expect('x-cache', 'HIT').expect('age', '0');
+        });
       });
     });
 

@@ -5,10 +5,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { cacheData, cacheResource, createLarder, type Larder, type StoreOption } from '@larder/core';
+import { cacheData, cacheResource, createLarder, type Clock, type Larder, type StoreOption } from '@larder/core';
 import { CityDb } from './city-db.js';
-import { readRidesCsv } from './rides.js';
-import { loadSentimentModel } from './sentiment-model.js';
+import { readRidesCsv, type RideTable } from './rides.js';
+import { loadSentimentModel, type SentimentModel } from './sentiment-model.js';
 
 /** The embedded, persistent store the quick start uses (created on first run). */
 export const DEFAULT_STORE = 'sqlite://./.larder/cache.sqlite';
@@ -24,6 +24,8 @@ export interface CityOptions {
   rows?: number;
   /** Where the CSV file and the database go (relative to the working directory). @default '.larder' */
   dataDir?: string;
+  /** Time source of every TTL; tests pass one they can move forward. @default Date.now */
+  clock?: Clock;
 }
 
 export interface City {
@@ -32,9 +34,9 @@ export interface City {
   csvPath: string;
   rows: number;
   /** The rides table: parsed once, then a fresh copy from the data cache on every call. */
-  rides(): Promise<import('./rides.js').RideTable>;
+  rides(): Promise<RideTable>;
   /** The shared sentiment model (created on first use). */
-  model(): Promise<import('./sentiment-model.js').SentimentModel>;
+  model(): Promise<SentimentModel>;
   /** How often the database was opened (stays at 1 however many routes use it) and queried. */
   dbUsage(): { opens: number; queries: number };
 }
@@ -48,6 +50,7 @@ export function createCity(options: CityOptions = {}): City {
     // The parsed dataset is a ~6 MB entry: reading it back from SQLite, or reading anything while it
     // is being written, can take longer than the default 100 ms, and a read that times out is a miss.
     storeTimeout: '1s',
+    clock: options.clock,
   });
   let dbOpens = 0;
   let db: CityDb | undefined;

@@ -20,9 +20,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export function startServer(script: string, { cwd, port = 0, timeoutMs = 30_000 }: { cwd: string; port?: number | string; timeoutMs?: number }): Promise<RunningServer> {
+export interface StartOptions {
+  cwd: string;
+  /** @default 0 (any free port) */
+  port?: number | string;
+  /** LARDER_STORE for the server. @default unset: the server's default store */
+  store?: string;
+  timeoutMs?: number;
+}
+
+export function startServer(script: string, { cwd, port = 0, store, timeoutMs = 30_000 }: StartOptions): Promise<RunningServer> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: TSCONFIG };
-  delete env.LARDER_STORE;
+  if (store === undefined) delete env.LARDER_STORE;
+  else env.LARDER_STORE = store;
   const child = spawn(process.execPath, ['--import', TSX, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

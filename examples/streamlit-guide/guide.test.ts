@@ -2,6 +2,10 @@
  * Every program of the Streamlit caching guide port behaves as its comments say. The programs use
  * the default larder (as Streamlit's decorators use one global cache), so tests reset what they use.
  */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UnhashableParamError, UnserializableReturnValueError, defaultLarder, resources } from '@larder/core';
 import type { CityDb } from '../shared/city-db.js';
@@ -302,4 +306,41 @@ describe("Streamlit's caching guide, as Larder programs", () => {
     expect(copy).not.toBe(data);
     expect(await largeData.bigAsResource(1_000)).toBe(await largeData.bigAsResource(1_000));
   });
+});
+
+/** What each program prints when run with `node --import tsx examples/streamlit-guide/<file>.ts`. */
+const PROGRAMS: Record<string, string> = {
+  'minimal.ts': 'longRunningFunction ran 2 times',
+  'load-csv.ts': 'load_data ran 1 time(s)',
+  'transform.ts': 'transform ran 2 times',
+  'array-computation.ts': 'add ran 3 times for 4 calls',
+  'database-query.ts': 'reviews, ten minutes later: [ { reviews: 1001 } ]',
+  'api-call.ts': 'the API received 1 request(s)',
+  'model-loading.ts': 'same object for the next caller: true (loaded 1 time)',
+  'model-inference.ts': '3 calls, 2 predictions',
+  'database-connection.ts': 'registry: one connection for concurrent first gets: true (opened 1 time)',
+  'excluding-params.ts': 'fetchData ran 1 time for 3 calls',
+  'hash-funcs-custom-class.ts': 'multiplyScore ran 2 times for 3 calls',
+  'hash-funcs-by-name.ts': 'keyed by name or by class, same key: true',
+  'hash-funcs-pydantic.ts': 'identity functions ran 2 times for 4 calls',
+  'hash-funcs-ml-model.ts': 'loadLayers ran 2 times for 3 calls',
+  'hash-funcs-date.ts': 'loadData ran 2 times for 3 calls',
+  'hash-funcs-typed-array.ts': 'showData ran 1 time, showDataByEnds 1 time',
+  'mutation.ts': `cacheResource, run 2: KeyError: "['Lat'] not found in axis"`,
+  'concurrency.ts': '10 concurrent first calls ran createListCopy 1 time',
+  'ttl-and-max-entries.ts': 'getLargeArray ran 1002 times; 1000 entries kept',
+  'clear.ts': "released: [ 'postgres://db' ]",
+  'large-data.ts': 'cacheResource, hit (the same object)',
+};
+
+describe('each program runs on its own', () => {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.LARDER_STORE;
+
+  it.concurrent.each(Object.entries(PROGRAMS))('node --import tsx examples/streamlit-guide/%s', async (file, expected) => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', tsx, `examples/streamlit-guide/${file}`], { cwd: root, env, timeout: 60_000 });
+    expect(stdout).toContain(expected);
+  }, 60_000);
 });

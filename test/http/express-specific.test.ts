@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import express4 from 'express4';
@@ -59,6 +60,28 @@ describe.each(versions)('cached() with the rest of %s', (_name, expressModule) =
     expect((await request(url).get('/r')).headers['x-request-id']).toBe('1');
     const hit = await request(url).get('/r');
     expect([hit.headers['x-cache'], hit.headers['x-request-id'], hit.headers['x-route']]).toEqual(['HIT', '2', 'own']);
+  });
+
+  it('refreshes a large streamed body in the background (a detached response never stalls)', async () => {
+    let now = 1_700_000_000_000;
+    larder = createLarder({ clock: { now: () => now } });
+    const stored = new Promise<void>((resolve) => larder!.on('set', () => resolve()));
+    let n = 0;
+    const app = expressModule();
+    app.get('/big', cached({ ttl: '1m', staleWhileRevalidate: '1h', larder }), (_req, res) => {
+      const version = ++n;
+      res.type('text/plain');
+      Readable.from((function* () { for (let i = 0; i < 64; i++) yield `${version}`.repeat(4096); })()).pipe(res);
+    });
+    const url = await serve(app);
+    await request(url).get('/big');
+    await stored;
+    now += 2 * 60_000;
+    const refreshed = new Promise<void>((resolve) => larder!.on('set', () => resolve()));
+    expect((await request(url).get('/big')).headers['x-cache']).toBe('STALE');
+    await refreshed;
+    const hit = await request(url).get('/big');
+    expect([hit.headers['x-cache'], hit.text.length, hit.text[0]]).toEqual(['HIT', 64 * 4096, '2']);
   });
 
   it("replays what the next route produced when the handler calls next('route')", async () => {

@@ -32,3 +32,4 @@ export type { RequestFacts } from './http/key.js';
 export type { CachedOptions } from './http/options.js';
 export type { ReplayPlan } from './http/replay.js';
 export { InputGuard } from './http/guard.js';
+export { detachedExchange, isRefresh } from './http/detached.js';

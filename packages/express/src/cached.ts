@@ -1,6 +1,5 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
-import { RouteCache, sourceHash, stripUnkeyed, type Capture, type Larder, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
+import type { ServerResponse } from 'node:http';
+import { RouteCache, detachedExchange, isRefresh, sourceHash, stripUnkeyed, type Capture, type Larder, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The middleware returned by `cached()`. */
@@ -9,7 +8,6 @@ export type CachedMiddleware = RequestHandler & {
   clear(): Promise<void>;
 };
 
-const REFRESH = Symbol('larder.refresh');
 const PER_USER_STATE = ['cookies', 'signedCookies', 'session', 'user'] as const;
 const routeHashes = new WeakMap<object, string>();
 
@@ -44,7 +42,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
           request: req,
           larder: (req as { larder?: Larder }).larder,
         },
-        (req as Request & { [REFRESH]?: boolean })[REFRESH] === true,
+        isRefresh(req),
       );
     } catch (error) {
       return next(error);
@@ -142,19 +140,8 @@ function capture(req: Request, res: Response, capture: Capture): void {
 
 /** staleWhileRevalidate: the route runs again for the same URL on a request no client waits for. */
 function refreshDetached(req: Request): void {
-  const detached = new IncomingMessage(new Socket()) as IncomingMessage & { [REFRESH]?: boolean };
-  detached.method = 'GET';
-  detached.url = req.originalUrl ?? req.url ?? '/';
-  detached.headers = { ...stripConditional(req.headers) };
-  detached[REFRESH] = true;
-  detached.push(null);
-  const response = new ServerResponse(detached);
-  (req.app as unknown as { handle(req: unknown, res: unknown, done: (error?: unknown) => void): void }).handle(detached, response, () => {});
-}
-
-function stripConditional(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
-  const { 'if-none-match': _a, 'if-modified-since': _b, range: _c, 'if-range': _d, ...rest } = headers;
-  return rest;
+  const { req: detached, res } = detachedExchange(req.originalUrl ?? req.url ?? '/', req.headers);
+  (req.app as unknown as { handle(req: unknown, res: unknown, done: (error?: unknown) => void): void }).handle(detached, res, () => {});
 }
 
 /** The source of the handlers after `cached()` on this route: editing them invalidates its entries. */

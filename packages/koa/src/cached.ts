@@ -1,7 +1,6 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
-import { RouteCache, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type Larder, type ReplayPlan } from '@larder/core';
+import { RouteCache, detachedExchange, isRefresh, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type Larder, type ReplayPlan } from '@larder/core';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The middleware returned by `cached()`. */
@@ -18,7 +17,6 @@ interface RouterLayer {
 }
 type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _matchedRoute?: string | RegExp; params?: unknown; larder?: Larder };
 
-const REFRESH = Symbol('larder.refresh');
 /** Statuses Koa answers without a body, whatever ctx.body holds. */
 const EMPTY = new Set([204, 205, 304]);
 const layerHashes = new WeakMap<RouterLayer, string>();
@@ -53,7 +51,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
         request: ctx,
         larder: ctx.larder,
       },
-      (ctx.req as IncomingMessage & { [REFRESH]?: boolean })[REFRESH] === true,
+      isRefresh(ctx.req),
     );
     if (decision instanceof Promise) decision = await decision;
     return act(decision, ctx, next);
@@ -189,17 +187,8 @@ function watch(ctx: Context, guard: InputGuard): () => void {
 
 /** staleWhileRevalidate: the app runs again for the same URL on a request no client waits for. */
 function refreshDetached(ctx: Context): void {
-  const detached = new IncomingMessage(new Socket()) as IncomingMessage & { [REFRESH]?: boolean };
-  detached.method = 'GET';
-  detached.url = ctx.originalUrl;
-  const { 'if-none-match': _a, 'if-modified-since': _b, range: _c, 'if-range': _d, ...headers } = ctx.req.headers;
-  detached.headers = headers;
-  detached[REFRESH] = true;
-  detached.push(null);
-  const response = new ServerResponse(detached);
-  // Nobody reads these bytes: dropping them keeps a piped body flowing (a socketless response never drains).
-  response.write = (() => true) as ServerResponse['write'];
-  void ctx.app.callback()(detached, response);
+  const { req, res } = detachedExchange(ctx.originalUrl, ctx.req.headers);
+  void ctx.app.callback()(req, res);
 }
 
 /** The source of the middleware after `cached()` on this route: editing it invalidates its entries. */
