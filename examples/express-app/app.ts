@@ -34,10 +34,9 @@ export function createApp(options: AppOptions = {}): { app: express.Express; lar
   const app = express();
   app.locals.city = city;
   app.use(express.json());
-  // Every handler can now reach this larder as `req.larder` and its registry as `req.resources`.
+  // Every handler can now reach this larder as `req.larder` and its registry as `req.resources`;
+  // and every `cached()` below stores its responses there (its store, its stats, its tags).
   app.use(provideLarder(larder));
-  // `cached()` does not look at `req.larder`: it uses the default larder unless told otherwise, so
-  // every route below passes this app's `larder` (its store, its stats, its tags).
 
   app.get('/', (_req, res) => {
     res.json({ example: 'Larder on Express', store: larder.storeKind, routes: ROUTES });
@@ -45,32 +44,32 @@ export function createApp(options: AppOptions = {}): { app: express.Express; lar
 
   // ---- the rides dataset: cacheData underneath, cached() responses on top ----------------------
 
-  app.get('/rides/stats', cached('10m', { larder, tags: ['rides'] }), async (req, res) => {
+  app.get('/rides/stats', cached('10m', { tags: ['rides'] }), async (req, res) => {
     const filter = parseRideFilter(req.query);
     res.json(rideStats(await req.app.locals.city.rides(), filter));
   });
 
-  app.get('/rides/top-routes', cached('10m', { larder, tags: ['rides'] }), async (req, res) => {
+  app.get('/rides/top-routes', cached('10m', { tags: ['rides'] }), async (req, res) => {
     const filter = parseRideFilter(req.query);
     res.json(topRoutes(await req.app.locals.city.rides(), filter, parseLimit(req.query)));
   });
 
   // After a minute the entry is stale: for ten more minutes it is served at once (X-Cache: STALE)
   // while one background request refreshes it.
-  app.get('/rides/hourly', cached({ larder, ttl: '1m', staleWhileRevalidate: '10m', tags: ['rides'] }), async (req, res) => {
+  app.get('/rides/hourly', cached({ ttl: '1m', staleWhileRevalidate: '10m', tags: ['rides'] }), async (req, res) => {
     const filter = parseRideFilter(req.query, { hour: false });
     res.json(hourlyProfile(await req.app.locals.city.rides(), filter));
   });
 
   // ---- the database resource, shared by every route that needs it ------------------------------
 
-  app.get('/zones', cached('1h', { larder, tags: ['zones'] }), async (req, res) => {
+  app.get('/zones', cached('1h', { tags: ['zones'] }), async (req, res) => {
     const { borough } = parseRideFilter(req.query, { hour: false });
     const db = await req.resources.get<CityDb>('db');
     res.json(await db.zoneSummaries(borough));
   });
 
-  app.get('/zones/:id/reviews', cached('1h', { larder, tags: (req) => [`zone:${req.params.id}`] }), async (req, res) => {
+  app.get('/zones/:id/reviews', cached('1h', { tags: (req) => [`zone:${req.params.id}`] }), async (req, res) => {
     const id = parseZoneId(req.params.id);
     const limit = parseLimit(req.query, 10);
     const db = await req.resources.get<CityDb>('db');
@@ -94,7 +93,7 @@ export function createApp(options: AppOptions = {}): { app: express.Express; lar
 
   // ---- the model resource: inference per distinct text is cached as a response -----------------
 
-  app.get('/sentiment', cached('1d', { larder }), async (req, res) => {
+  app.get('/sentiment', cached('1d'), async (req, res) => {
     const text = parseText(req.query);
     const model = await req.app.locals.city.model();
     res.json({ text, ...model.predict(text) });

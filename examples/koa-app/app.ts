@@ -2,12 +2,13 @@
  * The Larder example on Koa + @koa/router: the same rides dashboard API as ../express-app, with
  * the same data, database and model (../shared). Only the routes are Koa's.
  *
- * The larder and the dataset helpers are on `app.context`, so every handler reaches them as
- * `ctx.larder` (its registry: `ctx.larder.resources.get('db')`) and `ctx.city`.
+ * `provideLarder(larder)` makes the larder reachable from every handler as `ctx.larder` and its
+ * registry as `ctx.resources` (`await ctx.resources.get('db')`); the dataset helpers are on
+ * `app.context`, so handlers reach them as `ctx.city`.
  */
 import Router from '@koa/router';
 import Koa from 'koa';
-import { cached, type Larder } from '@larder/koa';
+import { cached, provideLarder, type Larder } from '@larder/koa';
 import { hourlyProfile, rideStats, topRoutes } from '../shared/analytics.js';
 import type { CityDb } from '../shared/city-db.js';
 import { createCity, type City, type CityOptions } from '../shared/create-city.js';
@@ -16,8 +17,6 @@ import { ROUTES } from '../shared/routes.js';
 
 declare module 'koa' {
   interface DefaultContext {
-    /** This app's larder: `ctx.larder.resources.get('db')`, `ctx.larder.invalidate(…)`, `ctx.larder.stats()`. */
-    larder: Larder;
     /** The dataset and model helpers of ../shared/create-city.ts. */
     city: City;
   }
@@ -29,7 +28,6 @@ export function createApp(options: AppOptions = {}): { app: Koa; larder: Larder;
   const city = createCity(options);
   const { larder } = city;
   const app = new Koa();
-  app.context.larder = larder;
   app.context.city = city;
   const router = new Router();
 
@@ -37,40 +35,37 @@ export function createApp(options: AppOptions = {}): { app: Koa; larder: Larder;
     ctx.body = { example: 'Larder on Koa', store: larder.storeKind, routes: ROUTES };
   });
 
-  // `cached()` uses the default larder unless told otherwise: every route below passes this app's
-  // `larder` (its store, its stats, its tags).
-
   // ---- the rides dataset: cacheData underneath, cached() responses on top ----------------------
 
-  router.get('/rides/stats', cached('10m', { larder, tags: ['rides'] }), async (ctx) => {
+  router.get('/rides/stats', cached('10m', { tags: ['rides'] }), async (ctx) => {
     const filter = parseRideFilter(ctx.query);
     ctx.body = rideStats(await ctx.city.rides(), filter);
   });
 
-  router.get('/rides/top-routes', cached('10m', { larder, tags: ['rides'] }), async (ctx) => {
+  router.get('/rides/top-routes', cached('10m', { tags: ['rides'] }), async (ctx) => {
     const filter = parseRideFilter(ctx.query);
     ctx.body = topRoutes(await ctx.city.rides(), filter, parseLimit(ctx.query));
   });
 
   // After a minute the entry is stale: for ten more minutes it is served at once (X-Cache: STALE)
   // while one background request refreshes it.
-  router.get('/rides/hourly', cached({ larder, ttl: '1m', staleWhileRevalidate: '10m', tags: ['rides'] }), async (ctx) => {
+  router.get('/rides/hourly', cached({ ttl: '1m', staleWhileRevalidate: '10m', tags: ['rides'] }), async (ctx) => {
     const filter = parseRideFilter(ctx.query, { hour: false });
     ctx.body = hourlyProfile(await ctx.city.rides(), filter);
   });
 
   // ---- the database resource, shared by every route that needs it ------------------------------
 
-  router.get('/zones', cached('1h', { larder, tags: ['zones'] }), async (ctx) => {
+  router.get('/zones', cached('1h', { tags: ['zones'] }), async (ctx) => {
     const { borough } = parseRideFilter(ctx.query, { hour: false });
-    const db = await ctx.larder.resources.get<CityDb>('db');
+    const db = await ctx.resources.get<CityDb>('db');
     ctx.body = await db.zoneSummaries(borough);
   });
 
-  router.get('/zones/:id/reviews', cached('1h', { larder, tags: (ctx) => [`zone:${ctx.params.id}`] }), async (ctx) => {
+  router.get('/zones/:id/reviews', cached('1h', { tags: (ctx) => [`zone:${ctx.params.id}`] }), async (ctx) => {
     const id = parseZoneId(ctx.params.id);
     const limit = parseLimit(ctx.query, 10);
-    const db = await ctx.larder.resources.get<CityDb>('db');
+    const db = await ctx.resources.get<CityDb>('db');
     const model = await ctx.city.model();
     const zone = await db.zone(id);
     const reviews = (await db.latestReviews(id, limit)).map((review) => ({ ...review, sentiment: model.predict(review.text) }));
@@ -82,7 +77,7 @@ export function createApp(options: AppOptions = {}): { app: Koa; larder: Larder;
   router.post('/zones/:id/reviews', async (ctx) => {
     const id = parseZoneId(ctx.params.id);
     const { rating, text } = parseReview(await readJson(ctx));
-    const db = await ctx.larder.resources.get<CityDb>('db');
+    const db = await ctx.resources.get<CityDb>('db');
     const reviewId = await db.addReview(id, rating, text);
     const invalidated = [`zone:${id}`, 'zones'];
     await ctx.larder.invalidate(invalidated);
@@ -92,7 +87,7 @@ export function createApp(options: AppOptions = {}): { app: Koa; larder: Larder;
 
   // ---- the model resource: inference per distinct text is cached as a response -----------------
 
-  router.get('/sentiment', cached('1d', { larder }), async (ctx) => {
+  router.get('/sentiment', cached('1d'), async (ctx) => {
     const text = parseText(ctx.query);
     const model = await ctx.city.model();
     ctx.body = { text, ...model.predict(text) };
@@ -120,6 +115,9 @@ export function createApp(options: AppOptions = {}): { app: Koa; larder: Larder;
       ctx.body = { error: status >= 500 ? 'Internal Server Error' : (error as Error).message };
     }
   });
+  // Every handler can now reach this larder as `ctx.larder` and its registry as `ctx.resources`;
+  // and every `cached()` stores its responses there (its store, its stats, its tags).
+  app.use(provideLarder(larder));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use((ctx) => {
