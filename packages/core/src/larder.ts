@@ -276,11 +276,9 @@ export class Larder extends EventEmitter {
       this.emitEvent('error', { cache: space.name, kind: space.kind, key, reason: 'corrupt', error: new Error(`corrupt entry: ${entry}`) });
       return { state: 'miss', reason: 'corrupt', tagVersions };
     }
-    for (const [tag, version] of Object.entries(entry.header.tags)) {
-      if ((tagVersions[tag] ?? NO_TAG) !== version) {
-        this.#drop(space, key);
-        return { state: 'miss', reason: 'invalidated', tagVersions };
-      }
+    if (!tagsCurrent(entry.header.tags, tagVersions)) {
+      this.#drop(space, key);
+      return { state: 'miss', reason: 'invalidated', tagVersions };
     }
     const now = this.#clock.now();
     const ageMs = Math.max(0, now - entry.header.storedAt);
@@ -310,7 +308,7 @@ export class Larder extends EventEmitter {
     const now = this.#clock.now();
     const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
     const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
-    const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: tagVersions };
+    const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
     if (spec.meta !== undefined) header.meta = spec.meta;
     const bytes = encodeEntry(header, payload);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
@@ -417,6 +415,22 @@ export class Larder extends EventEmitter {
 
 function allTags(space: CacheSpace, tags: readonly string[]): string[] {
   return [kindTag(space.kind), spaceTag(space), ...tags];
+}
+
+/**
+ * The tag versions an entry carries. A tag never invalidated has version '0' and is left out:
+ * a missing tag reads as '0', so the check is the same and every entry is smaller.
+ */
+export function stampedTags(tagVersions: Record<string, string> | undefined): Record<string, string> {
+  const stamped: Record<string, string> = {};
+  for (const tag in tagVersions) if (tagVersions[tag] !== NO_TAG) stamped[tag] = tagVersions[tag]!;
+  return stamped;
+}
+
+/** Whether every tag the reader knows is still at the version the entry was written with. */
+function tagsCurrent(stamped: Record<string, string>, current: Record<string, string>): boolean {
+  for (const tag in current) if ((stamped[tag] ?? NO_TAG) !== current[tag]) return false;
+  return true;
 }
 
 const kindTag = (kind: string): string => `larder:${kind}`;

@@ -1,7 +1,7 @@
 import etag from 'etag';
 import type { Entry, EntryHeader } from '../entry.js';
 import type { LarderReason } from '../events.js';
-import type { CacheSpace, Larder } from '../larder.js';
+import { stampedTags, type CacheSpace, type Larder } from '../larder.js';
 import { InputGuard } from './guard.js';
 import { varyKey, type RequestFacts } from './key.js';
 import type { RouteConfig } from './options.js';
@@ -194,5 +194,5 @@ function storedResponse(status: number, headers: Array<[string, string | string[
 function entryHeader(larder: Larder, spec: { freshForMs: number; staleForMs: number }, tags: Record<string, string> | undefined, meta: StoredResponse): EntryHeader {
   const now = larder.clock.now();
   const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
-  return { kind: 'http', storedAt: now, freshUntil, staleUntil: freshUntil === null ? null : freshUntil + spec.staleForMs, tags: tags ?? {}, meta };
+  return { kind: 'http', storedAt: now, freshUntil, staleUntil: freshUntil === null ? null : freshUntil + spec.staleForMs, tags: stampedTags(tags), meta };
 }

@@ -58,8 +58,11 @@ const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
   'te', 'trailer', 'transfer-encoding', 'upgrade',
 ]);
-/** Headers Larder adds on every answer; a stored copy of them would lie on replay. */
-const OWN_HEADERS = new Set(['x-cache', 'age', 'server-timing', 'x-larder-reason', 'date']);
+/**
+ * Headers Larder adds on every answer (a stored copy would lie on replay), and Content-Length,
+ * which replay always sets from the stored body.
+ */
+const OWN_HEADERS = new Set(['x-cache', 'age', 'server-timing', 'x-larder-reason', 'date', 'content-length']);
 
 /** The headers worth storing: no hop-by-hop fields (nor those `Connection` names), none of Larder's own. */
 export function storableHeaders(headers: ReadonlyArray<readonly [string, string | string[]]>): Array<[string, string | string[]]> {
