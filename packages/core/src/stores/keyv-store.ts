@@ -1,5 +1,6 @@
 import { Keyv, type DeserializedData, type KeyvStoreAdapter } from 'keyv';
 import type { Store } from '../store.js';
+import { expiredBlobCondition, type RawAccess } from './raw-access.js';
 
 /** The backend behind a {@link KeyvStore}, as reported in events and errors. */
 export type KeyvStoreKind = 'sqlite' | 'redis' | 'keyv';
@@ -19,6 +20,8 @@ export interface KeyvStoreOptions {
   kind?: KeyvStoreKind;
   /** Period of the expired-row sweep for SQLite adapters; 0 disables it. @default 60_000 */
   sweepIntervalMs?: number;
+  /** Byte-level value access for stores Larder builds itself (see raw-access.ts). @default Keyv's records */
+  raw?: RawAccess;
 }
 
 /** Options of {@link KeyvStore.fromAdapter}. */
@@ -55,12 +58,14 @@ export class KeyvStore implements Store {
   readonly kind: KeyvStoreKind;
   readonly keyv: Keyv;
   readonly #sweeper: NodeJS.Timeout | undefined;
+  readonly #raw: RawAccess | undefined;
   /** Settles when the Redis client's connection attempt in flight (if any) reports `ready` or `error`. */
   #dialing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
   /** Wraps a Keyv storage adapter in a Keyv instance configured for bytes (see the class docs). */
   static fromAdapter(adapter: KeyvStoreAdapter | Map<unknown, unknown>, options: KeyvAdapterOptions = {}): KeyvStore {
+    // (options.raw, when given, must use the same key prefixes as the Keyv instance built here.)
     const keyv = new Keyv(adapter, {
       namespace: options.namespace ?? DEFAULT_NAMESPACE,
       serialize: serializeRecord,
@@ -74,6 +79,7 @@ export class KeyvStore implements Store {
 
   constructor(keyv: Keyv, options: KeyvStoreOptions = {}) {
     this.keyv = keyv;
+    this.#raw = options.raw;
     const adapter = this.#adapter();
     this.kind = options.kind ?? detectKind(adapter);
     keyv.throwOnErrors = true;
@@ -87,12 +93,14 @@ export class KeyvStore implements Store {
 
   async get(key: string): Promise<Buffer | undefined> {
     this.#assertOpen();
+    if (this.#raw) return (await this.#raw.getMany([key]))[0];
     return decode(await this.keyv.get<unknown>(key));
   }
 
   async getMany(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
     this.#assertOpen();
     if (keys.length === 0) return [];
+    if (this.#raw) return this.#raw.getMany(keys);
     // Without an adapter getMany, Keyv reads key by key through Promise.allSettled and turns every
     // failure into a miss; reading through get() keeps failures as rejections.
     const values =
@@ -104,6 +112,7 @@ export class KeyvStore implements Store {
 
   async set(key: string, value: Buffer, ttlMs?: number): Promise<void> {
     this.#assertOpen();
+    if (this.#raw) return this.#raw.set(key, value, toTtl(ttlMs));
     const stored = await this.keyv.set(key, value.toString('base64'), toTtl(ttlMs));
     if (stored === false) throw new Error(`The ${this.kind} store did not accept the write of '${key}'.`);
   }
@@ -137,12 +146,16 @@ export class KeyvStore implements Store {
     if (!isSqlite(adapter)) return 0;
     const prefix = this.keyv.useKeyPrefix && this.keyv.namespace ? `${this.keyv.namespace}:` : '';
     // Keyv keeps the expiry inside the JSON record; CASE guards json_extract against foreign non-JSON rows.
+    // Raw rows (raw-access.ts) start with their expiry as 8 big-endian bytes.
+    const now = Date.now();
+    const blob = expiredBlobCondition(now);
     const rows = await adapter.query(
       `DELETE FROM ${adapter.opts.table} WHERE substr(key, 1, ?) = ? ` +
-        `AND (CASE WHEN json_valid(value) THEN json_extract(value, '$.expires') END) < ? RETURNING key`,
+        `AND ((typeof(value) = 'text' AND (CASE WHEN json_valid(value) THEN json_extract(value, '$.expires') END) < ?) OR ${blob.sql}) RETURNING key`,
       prefix.length,
       prefix,
-      Date.now(),
+      now,
+      blob.param,
     );
     return rows.length;
   }

@@ -5,6 +5,7 @@ import { Keyv, type KeyvStoreAdapter } from 'keyv';
 import type { Clock } from '../clock.js';
 import { StoreConfigError, typeName } from '../errors.js';
 import type { Store } from '../store.js';
+import { redisRawAccess, sqliteRawAccess } from './raw-access.js';
 import { DEFAULT_NAMESPACE, KeyvStore } from './keyv-store.js';
 import { MemoryStore, type EvictionReason } from './memory-store.js';
 
@@ -95,7 +96,9 @@ function sqliteStore(url: string, path: string, settings: ResolveStoreSettings):
   const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
   // The file opens in the background; without a consumer, an open failure would be an unhandled rejection.
   adapter.query('SELECT 1').catch(ignore);
-  return KeyvStore.fromAdapter(adapter, { kind: 'sqlite', namespace: settings.namespace ?? DEFAULT_NAMESPACE });
+  const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
+  const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], namespace);
+  return KeyvStore.fromAdapter(adapter, { kind: 'sqlite', namespace, raw });
 }
 
 function redisStore(url: string, settings: ResolveStoreSettings): Store {
@@ -121,7 +124,8 @@ function redisStore(url: string, settings: ResolveStoreSettings): Store {
   // Every failed attempt emits `error`; an EventEmitter with no listener would throw it.
   client.on('error', ignore).on('ready', failFast).on('error', failFast);
   const adapter = new KeyvRedis(client, { namespace, throwOnErrors: true, throwOnConnectError: true });
-  const store = KeyvStore.fromAdapter(adapter, { kind: 'redis', namespace });
+  const raw = redisRawAccess(client as unknown as Parameters<typeof redisRawAccess>[0], namespace);
+  const store = KeyvStore.fromAdapter(adapter, { kind: 'redis', namespace, raw });
   // Connected eagerly, so @keyv/redis never awaits connect() inside a command.
   client.connect().catch(ignore);
   return store;
