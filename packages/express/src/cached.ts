@@ -22,9 +22,11 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
 
   const middleware = function cached(req: Request, res: Response, next: NextFunction): void {
     if (!cache.handles(req.method)) return next();
-    const query = stripUnkeyed(req.query, excludeQuery);
-    // Express 5's req.query is a getter that re-parses: an own property makes the stripped copy stick.
-    if (query !== req.query) Object.defineProperty(req, 'query', { value: query, writable: true, enumerable: true, configurable: true });
+    // Express 5's req.query is a getter that parses on every read: read it once, and when fields were
+    // stripped, an own property makes the stripped copy the one the handler sees.
+    const parsed = req.query;
+    const query = stripUnkeyed(parsed, excludeQuery);
+    if (query !== parsed) Object.defineProperty(req, 'query', { value: query, writable: true, enumerable: true, configurable: true });
     const keysBody = req.method !== 'GET' && req.method !== 'HEAD';
     if (keysBody && req.body !== undefined) req.body = stripUnkeyed(req.body, excludeBody);
     let decision: Decision | Promise<Decision>;

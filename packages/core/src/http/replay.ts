@@ -44,13 +44,25 @@ export function planReplay(
     const headers = stored.headers.filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
     return { status: 304, headers: [...headers, ...extra], body: undefined };
   }
-  // The stored length is the body's; a streamed original had none, and HEAD must announce it.
-  const headers: Array<[string, string | string[]]> = stored.headers.filter(([name]) => name.toLowerCase() !== 'content-length');
-  headers.push(['Content-Length', String(entry.payload.length)], ...extra);
+  const headers = [...baseHeaders(entry, stored), ...extra];
   if (request.method === 'HEAD') {
     return { status: stored.status, headers, body: undefined };
   }
   return { status: stored.status, headers, body: entry.payload };
+}
+
+/** An entry's replay headers minus Larder's own, computed once per decoded entry (memory hits reuse it). */
+const baseHeaderCache = new WeakMap<Entry, ReadonlyArray<[string, string | string[]]>>();
+
+function baseHeaders(entry: Entry, stored: StoredResponse): ReadonlyArray<[string, string | string[]]> {
+  let headers = baseHeaderCache.get(entry);
+  if (!headers) {
+    // The stored length is the body's; a streamed original had none, and HEAD must announce it.
+    const list = stored.headers.filter(([name]) => name.toLowerCase() !== 'content-length');
+    list.push(['Content-Length', String(entry.payload.length)]);
+    baseHeaderCache.set(entry, (headers = list));
+  }
+  return headers;
 }
 
 function isConditional(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
