@@ -100,13 +100,4 @@ export function withLarder(larder: Larder, args: [unknown?, unknown?] = []): [un
   return [first, { ...(second as CachedOptions | undefined), larder }];
 }
 
-/** A promise you resolve from outside: proves concurrency without sleeping. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred } from '../support/async.js';

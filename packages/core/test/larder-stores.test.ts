@@ -36,6 +36,7 @@ import { KeyvStore } from '../src/stores/keyv-store.js';
 import { MemoryStore } from '../src/stores/memory-store.js';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
+import { deferred, type Deferred } from '../../../test/support/async.js';
 
 const redis = await maybeRedis();
 const scratch = mkdtempSync(join(tmpdir(), 'larder-larder-stores-'));
@@ -75,17 +76,6 @@ function openRaw(option: string, namespace: string): KeyvStore {
   const store = resolveStore(option, { clock: systemClock, namespace }) as KeyvStore;
   opened.push(store);
   return store;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res) => (resolve = res));
-  return { promise, resolve };
 }
 
 type Recorded = { name: LarderEventName } & LarderEvent;

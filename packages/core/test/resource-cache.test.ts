@@ -8,32 +8,7 @@ import {
   type Larder,
   type LarderEvent,
 } from '../src/index.js';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-function manualClock(start = 1_700_000_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
+import { deferred, manualClock } from '../../../test/support/async.js';
 
 /** A stand-in for a connection pool: it knows whether it was closed, and how often. */
 class Pool {

@@ -15,22 +15,13 @@ import {
   type HashFunc,
   type Larder,
 } from '../src/index.js';
-
-function manualClock(start = Date.UTC(2024, 4, 1, 9, 0, 0)) {
-  let now = start;
-  return {
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
+import { manualClock } from '../../../test/support/async.js';
 
 let clock: ReturnType<typeof manualClock>;
 let larder: Larder;
 
 beforeEach(() => {
-  clock = manualClock();
+  clock = manualClock(Date.UTC(2024, 4, 1, 9, 0, 0));
   larder = createLarder({ clock });
 });
 
