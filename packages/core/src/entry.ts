@@ -32,14 +32,19 @@ export interface Entry {
   payload: Buffer;
 }
 
-export function encodeEntry(header: EntryHeader, payload: Buffer): Buffer {
+/** Encodes an envelope; the payload may come as the chunks it was captured in (copied once, here). */
+export function encodeEntry(header: EntryHeader, payload: Buffer | readonly Buffer[]): Buffer {
+  const chunks = Buffer.isBuffer(payload) ? [payload] : payload;
   const json = Buffer.from(JSON.stringify(header), 'utf8');
-  const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + payload.length + 4);
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + length + 4);
   MAGIC.copy(out, 0);
   out.writeUInt8(VERSION, MAGIC.length);
   out.writeUInt32BE(json.length, MAGIC.length + 1);
   json.copy(out, PREFIX_BYTES);
-  payload.copy(out, PREFIX_BYTES + json.length);
+  let offset = PREFIX_BYTES + json.length;
+  for (const chunk of chunks) offset += chunk.copy(out, offset);
   const body = out.subarray(0, out.length - 4);
   out.writeUInt32BE(crc32(body), out.length - 4);
   return out;

@@ -299,18 +299,21 @@ export class Larder extends EventEmitter {
   }
 
   /**
-   * @internal Stores an entry in the background: never awaited by a caller, never rejects.
+   * @internal Stores an entry in the background: never awaited by a caller, never rejects. Returns
+   * the entry as encoded (its payload a view of the stored bytes), or undefined when not written.
    * Without the tag versions of a successful read the write is skipped — an entry stamped with
    * guessed versions could survive an invalidation it never saw.
    */
-  write(space: CacheSpace, key: string, payload: Buffer, spec: WriteSpec, tagVersions: Record<string, string> | undefined): void {
-    if (this.closed || tagVersions === undefined) return;
+  write(space: CacheSpace, key: string, payload: Buffer | readonly Buffer[], spec: WriteSpec, tagVersions: Record<string, string> | undefined): Entry | undefined {
+    if (this.closed || tagVersions === undefined) return undefined;
     const now = this.#clock.now();
     const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
     const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
     const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
     if (spec.meta !== undefined) header.meta = spec.meta;
     const bytes = encodeEntry(header, payload);
+    const entry = decodeEntry(bytes) as Entry;
+    this.#verified.set(bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
     const evicted = space.index.add(key, bytes.length);
     this.#syncSize(space);
@@ -329,6 +332,7 @@ export class Larder extends EventEmitter {
         this.#emitError(space.name, space.kind, error, 'store-error', key);
       },
     );
+    return entry;
   }
 
   /** @internal Deletes one entry (per-argument `clear`). */

@@ -89,11 +89,12 @@ function capture(req: Request, res: Response, capture: Capture): void {
   const { writeHead, write, end } = res;
   let stale: ReplayPlan | undefined;
 
-  const done = (outcome: { aborted?: boolean }) => {
+  /** Puts the request and response back as they were; the guard's window closes. Idempotent. */
+  const release = () => {
     if (res.writeHead !== writeHead) Object.assign(res, { writeHead, write, end });
     req.headers = rawHeaders;
-    for (const restore of restores) restore();
-    capture.finish(outcome);
+    for (const restore of restores.splice(0)) restore();
+    capture.guard.stop();
   };
   let decided = false;
   /** Settles the head once, before the first byte: adds MISS headers, or swaps in a stale response. */
@@ -129,15 +130,21 @@ function capture(req: Request, res: Response, capture: Capture): void {
     if (!this.headersSent) decideHead(this, this.statusCode);
     if (stale) {
       const body = stale.body;
-      done({});
+      release();
+      capture.finish({});
       return (end as (...args: unknown[]) => Response).call(this, body, ...[chunk, ...rest].filter((arg) => typeof arg === 'function'));
     }
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') capture.chunk(toBuffer(chunk, rest[0]));
     const result = (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
-    done({ aborted: req.socket?.destroyed === true && !res.writableFinished && !res.headersSent });
+    release();
+    capture.finishWhenSent(this);
     return result;
   } as Response['end'];
-  res.once('close', () => done({ aborted: true }));
+  // Closed before the last byte was flushed: the client went away, and the copy may be partial.
+  res.once('close', () => {
+    release();
+    capture.finish({ aborted: !res.writableFinished });
+  });
 }
 
 /** staleWhileRevalidate: the route runs again for the same URL on a request no client waits for. */

@@ -122,14 +122,23 @@ async function capture(ctx: Context, next: Next, capture: Capture): Promise<void
   for (const [name, value] of verdict.add) ctx.set(name, value);
   const body: unknown = ctx.body;
   if (!ctx.writable) return capture.finish({ aborted: true });
-  if (ctx.method === 'HEAD' || EMPTY.has(ctx.status)) return capture.finish({});
+  if (ctx.method === 'HEAD' || EMPTY.has(ctx.status)) return storeWhenSent(ctx, capture);
   // Without a body, Koa's respond() or a middleware before cached() (a 404 page, koa-static's defer) writes one later.
   if (body === null || body === undefined || isWebBody(body)) return capture.finish({ incomplete: true });
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     capture.chunk(Buffer.isBuffer(body) ? body : Buffer.from(body));
-    return capture.finish({});
+    return storeWhenSent(ctx, capture);
   }
   tee(ctx, body as Readable, capture);
+}
+
+/**
+ * Koa's respond() writes the body after this middleware returns: the copy is stored once the
+ * response has gone out, never before (storing a 10 MB body must not delay sending it).
+ */
+function storeWhenSent(ctx: Context, capture: Capture): void {
+  ctx.res.once('close', () => capture.finish({ aborted: !ctx.res.writableFinished }));
+  capture.finishWhenSent(ctx.res);
 }
 
 /** Koa's respond() serializes objects with JSON.stringify: the same bytes, as a Buffer, are sent and stored (the JSON Content-Type stays). */
@@ -148,7 +157,7 @@ function tee(ctx: Context, source: Readable, capture: Capture): void {
       callback(null, chunk);
     },
     flush(callback) {
-      capture.finish({});
+      capture.finishWhenSent(ctx.res);
       callback();
     },
   });

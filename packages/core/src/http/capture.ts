@@ -1,7 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import etag from 'etag';
-import type { Entry, EntryHeader } from '../entry.js';
+import type { Entry } from '../entry.js';
 import type { LarderReason } from '../events.js';
-import { stampedTags, type CacheSpace, type Larder } from '../larder.js';
+import type { CacheSpace, Larder } from '../larder.js';
 import { InputGuard } from './guard.js';
 import { varyKey, type RequestFacts } from './key.js';
 import type { RouteConfig } from './options.js';
@@ -102,6 +103,17 @@ export class Capture {
   }
 
   /**
+   * The handler is done and the response handed to Node: stop watching reads, and store once the
+   * last byte has gone to the socket ('finish'), so storing never delays the client. A response
+   * with no socket (a detached refresh) is stored at once.
+   */
+  finishWhenSent(res: ServerResponse): void {
+    this.guard.stop();
+    if (!res.socket || res.writableFinished) this.finish({});
+    else res.once('finish', () => this.finish({}));
+  }
+
+  /**
    * The response ended (or was abandoned). Stores it when every rule allows; idempotent.
    * `incomplete`: the adapter cannot see the bytes that will be sent (Koa writes a body-less
    * response's body after the middleware returned).
@@ -120,22 +132,18 @@ export class Capture {
       this.#ctx.settle(undefined);
       return;
     }
-    const body = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#bytes);
     const own = storableHeaders(this.#headers).filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
-    const stored = storedResponse(this.#status, own, body);
+    const stored = storedResponse(this.#status, own, this.#chunks, this.#bytes);
     const spec = { freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
     // An unencoded body suits every Accept-Encoding: compression in front of the cache (koa-compress
     // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
     const encoded = header(this.#headers, 'content-encoding') !== undefined;
     const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name) && (encoded || name !== 'accept-encoding'));
     const varyHash = vary.length > 0 ? varyKey(vary, facts.headers) : '';
-    if (vary.length > 0) {
-      larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
-      larder.write(space, `${key}~${varyHash}`, body, { ...spec, meta: stored }, this.#ctx.tagVersions);
-    } else {
-      larder.write(space, key, body, { ...spec, meta: stored }, this.#ctx.tagVersions);
-    }
-    this.#ctx.settle({ entry: { header: entryHeader(larder, spec, this.#ctx.tagVersions, stored), payload: body }, vary, varyHash });
+    if (vary.length > 0) larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
+    // The body is copied once, from its chunks into the envelope; waiting requests replay that copy.
+    const entry = larder.write(space, vary.length > 0 ? `${key}~${varyHash}` : key, this.#chunks, { ...spec, meta: stored }, this.#ctx.tagVersions);
+    this.#ctx.settle(entry && { entry, vary, varyHash });
   }
 
   #whyNotStored(outcome: { aborted?: boolean; error?: unknown; incomplete?: boolean }): LarderReason | undefined {
@@ -177,8 +185,8 @@ function header(headers: HeaderPairs, name: string): string | string[] | undefin
  * The stored copy always carries a strong validator. Express adds a weak ETag computed from the
  * same bytes; its opaque part equals etag()'s, so it is made strong rather than replaced.
  */
-function storedResponse(status: number, headers: Array<[string, string | string[]]>, body: Buffer): StoredResponse {
-  const strong = etag(body);
+function storedResponse(status: number, headers: Array<[string, string | string[]]>, chunks: readonly Buffer[], length: number): StoredResponse {
+  const strong = etag(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
   const index = headers.findIndex(([name]) => name.toLowerCase() === 'etag');
   let tag = strong;
   if (index === -1) headers.push(['ETag', strong]);
@@ -189,10 +197,4 @@ function storedResponse(status: number, headers: Array<[string, string | string[
   }
   const lastModified = header(headers, 'last-modified');
   return { status, headers, etag: tag, lastModified: lastModified === undefined ? undefined : String(lastModified) };
-}
-
-function entryHeader(larder: Larder, spec: { freshForMs: number; staleForMs: number }, tags: Record<string, string> | undefined, meta: StoredResponse): EntryHeader {
-  const now = larder.clock.now();
-  const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
-  return { kind: 'http', storedAt: now, freshUntil, staleUntil: freshUntil === null ? null : freshUntil + spec.staleForMs, tags: stampedTags(tags), meta };
 }

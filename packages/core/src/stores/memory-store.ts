@@ -221,8 +221,13 @@ function isPinned(key: string): boolean {
   return key.startsWith(TAG_PREFIX);
 }
 
-/** An unpooled copy: a small Buffer may be a view into a shared 8 KiB slab that it would keep alive. */
+/**
+ * An unpooled copy: a small Buffer may be a view into a shared 8 KiB slab that it would keep alive.
+ * A Buffer that is its whole ArrayBuffer (Larder's envelopes above 4 KiB) is kept as it is: the
+ * store never writes into it, and a 10 MB response is not copied a second time.
+ */
 function copy(value: Buffer): Buffer {
+  if (value.byteOffset === 0 && value.buffer.byteLength === value.byteLength) return value;
   const out = Buffer.allocUnsafeSlow(value.byteLength);
   value.copy(out);
   return out;
