@@ -360,6 +360,19 @@ export function describeScenarios(framework: Framework): void {
         expect(response.text ?? '').toBe('');
       });
 
+      it("keeps the handler's own ETag, weak or strong, and answers 304 to it", async () => {
+        const { url } = await start({ routes: [
+          { path: '/weak', cached: ['5m'], handler: (io) => { io.set('ETag', 'W/"v5"'); io.send('weak body'); } },
+          { path: '/strong', cached: ['5m'], handler: (io) => { io.set('ETag', '"rev-42"'); io.send('strong body'); } },
+        ] });
+        for (const [path, tag] of [['/weak', 'W/"v5"'], ['/strong', '"rev-42"']] as const) {
+          await request(url).get(path);
+          const hit = await request(url).get(path);
+          expect([hit.headers['x-cache'], hit.headers.etag]).toEqual(['HIT', tag]);
+          expect((await request(url).get(path).set('If-None-Match', tag)).status).toBe(304);
+        }
+      });
+
       it('answers 200 to If-None-Match with another ETag', async () => {
         const { url } = await stored();
         expect((await request(url).get('/doc').set('If-None-Match', '"nope"')).status).toBe(200);

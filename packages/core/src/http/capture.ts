@@ -182,19 +182,29 @@ function header(headers: HeaderPairs, name: string): string | string[] | undefin
 }
 
 /**
- * The stored copy always carries a strong validator. Express adds a weak ETag computed from the
- * same bytes; its opaque part equals etag()'s, so it is made strong rather than replaced.
+ * The stored copy always carries a strong validator: the handler's own ETag, or one computed from
+ * the bytes. Express adds a weak ETag of the same bytes to everything res.send() answers; its
+ * opaque part is exactly what etag() computes, so it is made strong instead of hashing 10 MB again.
  */
 function storedResponse(status: number, headers: Array<[string, string | string[]]>, chunks: readonly Buffer[], length: number): StoredResponse {
-  const strong = etag(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
   const index = headers.findIndex(([name]) => name.toLowerCase() === 'etag');
-  let tag = strong;
-  if (index === -1) headers.push(['ETag', strong]);
-  else {
+  let tag: string;
+  if (index === -1) {
+    tag = etag(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+    headers.push(['ETag', tag]);
+  } else {
     const own = String(headers[index]![1]);
-    tag = own.startsWith('W/') && own.slice(2) === strong ? strong : own;
+    tag = isGeneratedWeakTag(own, length) ? own.slice(2) : own;
     headers[index] = [headers[index]![0], tag];
   }
   const lastModified = header(headers, 'last-modified');
   return { status, headers, etag: tag, lastModified: lastModified === undefined ? undefined : String(lastModified) };
+}
+
+/** The `etag` package's weak form: W/"<length in hex>-<27-character base64 SHA-1>" of these bytes. */
+const GENERATED_WEAK_TAG = /^W\/"([0-9a-f]+)-[A-Za-z0-9+/]{27}"$/;
+
+function isGeneratedWeakTag(tag: string, length: number): boolean {
+  const match = GENERATED_WEAK_TAG.exec(tag);
+  return match !== null && Number.parseInt(match[1]!, 16) === length;
 }
