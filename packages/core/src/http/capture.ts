@@ -188,17 +188,13 @@ function header(headers: HeaderPairs, name: string): string | string[] | undefin
  */
 function storedResponse(status: number, headers: Array<[string, string | string[]]>, chunks: readonly Buffer[], length: number): StoredResponse {
   const index = headers.findIndex(([name]) => name.toLowerCase() === 'etag');
-  let tag: string;
   if (index === -1) {
-    tag = etag(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
-    headers.push(['ETag', tag]);
+    headers.push(['ETag', etag(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length))]);
   } else {
     const own = String(headers[index]![1]);
-    tag = isGeneratedWeakTag(own, length) ? own.slice(2) : own;
-    headers[index] = [headers[index]![0], tag];
+    if (isGeneratedWeakTag(own, length)) headers[index] = [headers[index]![0], own.slice(2)];
   }
-  const lastModified = header(headers, 'last-modified');
-  return { status, headers, etag: tag, lastModified: lastModified === undefined ? undefined : String(lastModified) };
+  return { status, headers };
 }
 
 /** The `etag` package's weak form: W/"<length in hex>-<27-character base64 SHA-1>" of these bytes. */

@@ -6,9 +6,9 @@ export interface StoredResponse {
   status: number;
   /** Header names in the case the handler used; multi-valued headers as arrays. */
   headers: Array<[string, string | string[]]>;
-  /** The strong ETag the entry is served with. */
-  etag: string;
-  lastModified: string | undefined;
+  /** The validators are read from `headers`; entries written before they were dropped here still carry them. */
+  etag?: string;
+  lastModified?: string;
 }
 
 /** A response ready to be written by an adapter. `body` is undefined for HEAD and 304. */
@@ -40,7 +40,7 @@ export function planReplay(
     ['Server-Timing', `larder;desc="${state.toLowerCase()}"`],
   ];
   if (reason) extra.push(['X-Larder-Reason', reason]);
-  if (isConditional(request.headers) && fresh(request.headers, { etag: stored.etag, 'last-modified': stored.lastModified })) {
+  if (isConditional(request.headers) && fresh(request.headers, validators(stored))) {
     const headers = stored.headers.filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
     return { status: 304, headers: [...headers, ...extra], body: undefined };
   }
@@ -63,6 +63,17 @@ function baseHeaders(entry: Entry, stored: StoredResponse): ReadonlyArray<[strin
     baseHeaderCache.set(entry, (headers = list));
   }
   return headers;
+}
+
+function validators(stored: StoredResponse): { etag?: string; 'last-modified'?: string } {
+  let etag = stored.etag;
+  let lastModified = stored.lastModified;
+  for (const [name, value] of stored.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'etag') etag = String(value);
+    else if (lower === 'last-modified') lastModified = String(value);
+  }
+  return { etag, 'last-modified': lastModified };
 }
 
 function isConditional(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
