@@ -32,6 +32,8 @@ export class KeyIndex {
   }
 
   touch(key: string): void {
+    // Recency only matters to a bound; without one the store's own LRU is the only one that counts.
+    if (this.maxEntries === Infinity) return;
     const size = this.#sizes.get(key);
     if (size === undefined) return;
     this.#sizes.delete(key);

@@ -43,6 +43,8 @@ export interface CacheSpace {
   readonly kind: 'data' | 'http';
   readonly index: KeyIndex;
   readonly stats: CacheStats;
+  /** The tags every entry of this space carries: its kind's and its own (for clear()). */
+  readonly tags: readonly string[];
 }
 
 export type ReadResult =
@@ -79,6 +81,11 @@ export class Larder extends EventEmitter {
    * Buffers on every read and are always checked.
    */
   readonly #verified = new WeakMap<Buffer, Entry>();
+  /**
+   * Tag versions, when the store is this larder's own memory store: nothing else can write them
+   * there, so a hit need not read them back from the store. Undefined for shared stores.
+   */
+  #ownTags: Map<string, string> | undefined;
   /**
    * Deletes of dropped entries still in flight, by key. A rewrite of the same key waits for its delete:
    * `@keyv/sqlite` deletes with a SELECT then a DELETE, which would remove a value set in between.
@@ -136,7 +143,9 @@ export class Larder extends EventEmitter {
     const timeout = options.storeTimeout === undefined ? DEFAULT_STORE_TIMEOUT_MS : parseDuration(options.storeTimeout, 'storeTimeout');
     this.#clock = clock;
     this.#storeTimeoutMs = timeout;
-    this.#store = resolveStore(options.store ?? process.env.LARDER_STORE, {
+    const storeOption = options.store ?? process.env.LARDER_STORE;
+    this.#ownTags = storeOption === undefined || storeOption === 'memory://' ? new Map() : undefined;
+    this.#store = resolveStore(storeOption, {
       maxEntries: options.maxEntries,
       maxBytes: options.maxBytes,
       clock,
@@ -163,7 +172,7 @@ export class Larder extends EventEmitter {
         throw new BadOptionError('tags', `expected non-empty strings, got ${String(tag)}`, "larder.invalidate('user:42')");
       }
     }
-    await Promise.all(list.map((tag) => this.#store.set(TAG_PREFIX + tag, Buffer.from(newVersion()))));
+    await Promise.all(list.map((tag) => this.#bumpTag(tag)));
   }
 
   /** Drops every cached entry (data and HTTP) in the store. Resources are not touched. */
@@ -174,6 +183,7 @@ export class Larder extends EventEmitter {
       space.stats.entries = 0;
       space.stats.bytes = 0;
     }
+    this.#ownTags?.clear();
     await this.#store.clear();
   }
 
@@ -201,7 +211,7 @@ export class Larder extends EventEmitter {
   space(id: string, name: string, kind: 'data' | 'http', maxEntries = Infinity): CacheSpace {
     let space = this.#spaces.get(id);
     if (!space) {
-      space = { id, name, kind, index: new KeyIndex(maxEntries), stats: this.#stats.row(name, kind) };
+      space = { id, name, kind, index: new KeyIndex(maxEntries), stats: this.#stats.row(name, kind), tags: [kindTag(kind), `larder:space:${id}`] };
       this.#spaces.set(id, space);
     }
     return space;
@@ -230,20 +240,24 @@ export class Larder extends EventEmitter {
    */
   read(space: CacheSpace, key: string, tags: readonly string[] = []): ReadResult | Promise<ReadResult> {
     if (this.closed) return { state: 'miss', reason: 'store-error', tagVersions: undefined };
-    const tagKeys = allTags(space, tags).map((tag) => TAG_PREFIX + tag);
+    const names = allTags(space, tags);
     const store = this.#store;
     if (store.getSync) {
       try {
-        const values = [store.getSync(key), ...tagKeys.map((tagKey) => store.getSync!(tagKey))];
-        return this.#judge(space, key, tags, values);
+        const tagVersions: Record<string, string> = {};
+        for (const tag of names) {
+          tagVersions[tag] = this.#ownTags ? (this.#ownTags.get(tag) ?? NO_TAG) : (store.getSync(TAG_PREFIX + tag)?.toString('utf8') ?? NO_TAG);
+        }
+        return this.#judge(space, key, store.getSync(key), tagVersions);
       } catch (error) {
         return this.#readFailed(space, key, error, 'store-error');
       }
     }
-    return this.#readAsync(space, key, tags, [key, ...tagKeys]);
+    return this.#readAsync(space, key, names);
   }
 
-  async #readAsync(space: CacheSpace, key: string, tags: readonly string[], keys: string[]): Promise<ReadResult> {
+  async #readAsync(space: CacheSpace, key: string, names: readonly string[]): Promise<ReadResult> {
+    const keys = [key, ...names.map((tag) => TAG_PREFIX + tag)];
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(resolve, this.#storeTimeoutMs, 'timeout');
@@ -253,7 +267,11 @@ export class Larder extends EventEmitter {
       if (values === 'timeout') {
         return this.#readFailed(space, key, new Error(`store read took longer than ${this.#storeTimeoutMs} ms (storeTimeout)`), 'store-timeout');
       }
-      return this.#judge(space, key, tags, values);
+      const tagVersions: Record<string, string> = {};
+      names.forEach((tag, i) => {
+        tagVersions[tag] = values[i + 1]?.toString('utf8') ?? NO_TAG;
+      });
+      return this.#judge(space, key, values[0], tagVersions);
     } catch (error) {
       return this.#readFailed(space, key, error, 'store-error');
     } finally {
@@ -261,12 +279,7 @@ export class Larder extends EventEmitter {
     }
   }
 
-  #judge(space: CacheSpace, key: string, tags: readonly string[], values: Array<Buffer | undefined>): ReadResult {
-    const [bytes, ...versionBytes] = values;
-    const tagVersions: Record<string, string> = {};
-    allTags(space, tags).forEach((tag, i) => {
-      tagVersions[tag] = versionBytes[i]?.toString('utf8') ?? NO_TAG;
-    });
+  #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>): ReadResult {
     if (bytes === undefined || bytes === null) return { state: 'miss', reason: 'absent', tagVersions };
     const entry = this.#verified.get(bytes) ?? decodeEntry(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
     if (typeof entry !== 'string') this.#verified.set(bytes, entry);
@@ -350,7 +363,7 @@ export class Larder extends EventEmitter {
     space.index.clear();
     this.#syncSize(space);
     await Promise.all([
-      this.#store.set(TAG_PREFIX + spaceTag(space), Buffer.from(newVersion())),
+      this.#bumpTag(spaceTag(space)),
       ...keys.map((key) => this.#store.delete(key)),
     ]);
   }
@@ -365,7 +378,14 @@ export class Larder extends EventEmitter {
       space.index.clear();
       this.#syncSize(space);
     }
-    await Promise.all([this.#store.set(TAG_PREFIX + kindTag(kind), Buffer.from(newVersion())), ...deletes]);
+    await Promise.all([this.#bumpTag(kindTag(kind)), ...deletes]);
+  }
+
+  /** Moves a tag to a new version: entries stamped with the old one read as invalidated. */
+  #bumpTag(tag: string): Promise<void> {
+    const version = newVersion();
+    this.#ownTags?.set(tag, version);
+    return this.#store.set(TAG_PREFIX + tag, Buffer.from(version));
   }
 
   /** @internal Emits an event; `error` events never throw when nobody listens. */
@@ -417,8 +437,8 @@ export class Larder extends EventEmitter {
   }
 }
 
-function allTags(space: CacheSpace, tags: readonly string[]): string[] {
-  return [kindTag(space.kind), spaceTag(space), ...tags];
+function allTags(space: CacheSpace, tags: readonly string[]): readonly string[] {
+  return tags.length === 0 ? space.tags : [...space.tags, ...tags];
 }
 
 /**
@@ -438,7 +458,7 @@ function tagsCurrent(stamped: Record<string, string>, current: Record<string, st
 }
 
 const kindTag = (kind: string): string => `larder:${kind}`;
-const spaceTag = (space: CacheSpace): string => `larder:space:${space.id}`;
+const spaceTag = (space: CacheSpace): string => space.tags[1]!;
 const newVersion = (): string => randomBytes(8).toString('hex');
 
 /**

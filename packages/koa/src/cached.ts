@@ -80,7 +80,8 @@ async function act(decision: Decision, ctx: Context, next: Next): Promise<void> 
 /** Writes a stored response. Headers go first, so the body setter keeps the stored Content-Type. */
 function send(ctx: Context, plan: ReplayPlan): void {
   ctx.status = plan.status;
-  for (const [name, value] of plan.headers) ctx.set(name, value);
+  const { res } = ctx;
+  for (const [name, value] of plan.headers) res.setHeader(name, value);
   if (plan.body === undefined) return;
   const typed = ctx.response.get('Content-Type') !== '';
   ctx.body = plan.body;
