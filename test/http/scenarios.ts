@@ -557,6 +557,33 @@ export function describeScenarios(framework: Framework): void {
       });
     });
 
+    describe('why a response was not cached', () => {
+      it('names the reason in X-Larder-Reason when debugHeaders is on', async () => {
+        const { url } = await start({ routes: [{ path: '/d', cached: [{ ttl: '1m', staleWhileRevalidate: '1h', debugHeaders: true }], handler: (io) => io.send('debug') }] });
+        expect((await request(url).get('/d')).headers['x-larder-reason']).toBe('absent');
+        expect((await request(url).get('/d').set('Authorization', 'Bearer x')).headers['x-larder-reason']).toBe('authorization');
+        now += 2 * 60_000;
+        expect((await request(url).get('/d')).headers['x-larder-reason']).toBe('stale-while-revalidate');
+      });
+
+      it('sends no X-Larder-Reason by default', async () => {
+        const { url } = await start({ routes: [{ path: '/d', cached: ['1m'], handler: (io) => io.send('quiet') }] });
+        expect((await request(url).get('/d')).headers['x-larder-reason']).toBeUndefined();
+      });
+
+      it.each([
+        ['set-cookie', (io: Parameters<RouteSpec['handler']>[0]) => { io.set('Set-Cookie', 'a=1'); io.send('x'); }],
+        ['status', (io: Parameters<RouteSpec['handler']>[0]) => { io.status(404); io.send('x'); }],
+        ['cache-control-response', (io: Parameters<RouteSpec['handler']>[0]) => { io.set('Cache-Control', 'no-store'); io.send('x'); }],
+        ['vary-star', (io: Parameters<RouteSpec['handler']>[0]) => { io.set('Vary', '*'); io.send('x'); }],
+        ['guard', (io: Parameters<RouteSpec['handler']>[0]) => { io.header('x-anything'); io.send('x'); }],
+      ])('reports %s as the reason of the bypass event when a response is not stored', async (reason, handler) => {
+        const { url } = await start({ routes: [{ path: '/r', cached: ['5m'], handler }] });
+        await request(url).get('/r');
+        expect(events.some(([name, e]) => name === 'bypass' && e.reason === reason)).toBe(true);
+      });
+    });
+
     describe('when the store fails', () => {
       it('serves every request from the handler and emits error events', async () => {
         const broken = createLarder({ store: failingStore() });
