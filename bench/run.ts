@@ -1,7 +1,7 @@
 // `npm run bench`: runs the scenarios, prints their tables, writes RESULTS.md and ratios.svg.
 // Never part of `npm test`. See bench/README.md for what is measured and how.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { HINT, prepareLarder } from './lib/build.ts';
 import { measured, targetText, verdict } from './lib/checks.ts';
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     );
     writeFileSync(
       join(outDir, 'RESULTS.md'),
-      resultsMarkdown({ options, fullRun, machine, startedAt, elapsedSeconds, reports, skipped, chartFile }),
+      resultsMarkdown({ options, fullRun, machine, startedAt, elapsedSeconds, reports, skipped, chartFile, limits: readLimits() }),
     );
 
     console.log(`\n${textTable(checksTable(checks))}`);
@@ -173,3 +173,9 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The hand-written analysis of missed targets, if present (bench/LIMITS.md). */
+function readLimits(): string | undefined {
+  const file = join(ROOT, 'bench', 'LIMITS.md');
+  return existsSync(file) ? readFileSync(file, 'utf8').replace(/^<!--.*?-->\s*/s, '') : undefined;
+}

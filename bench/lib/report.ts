@@ -45,6 +45,8 @@ export interface ResultsDocument {
   /** Cases left out before the run (package not built, no redis-server). */
   skipped: readonly string[];
   chartFile: string;
+  /** Hand-written analysis of the missed targets (bench/LIMITS.md), placed after the targets. */
+  limits?: string;
 }
 
 export function resultsMarkdown(doc: ResultsDocument): string {
@@ -79,6 +81,7 @@ export function resultsMarkdown(doc: ResultsDocument): string {
     `![Measured ratios against their targets](./${doc.chartFile})`,
     '',
   ];
+  if (doc.limits) lines.push('## What limits the missed targets', '', doc.limits.trim(), '');
   if (problems.length > 0) {
     lines.push('## Skipped or failed cases', '', ...problems.map((p) => `- ${p.split('\n')[0]}`), '');
   }
