@@ -1,0 +1,215 @@
+import { BUILT_INS } from './built-ins.js';
+import { DigestWriter, FORMAT_VERSION, Tag } from './digest-writer.js';
+import { Op } from './encoder-ops.js';
+import { UnhashableParamError, UserHashError, typeName } from './errors.js';
+import { NO_HASH_FUNCS, type HashFuncEntry, type NormalizedHashFuncs } from './hash-funcs.js';
+import { resourceIdentity } from './resource-identity.js';
+
+/** The protocol method: `[Symbol.for('larder.hashKey')]()` returns what to hash instead of the object. */
+const HASH_KEY = Symbol.for('larder.hashKey');
+
+/** Rules tried on an object, in SPEC order (resource identity and content come after the hashKey protocol). */
+const Rule = { HASH_FUNC: 0, HASH_KEY: 1, RESOURCE: 2 } as const;
+/** The rule whose result a value is: that rule is not applied to the value again. */
+type Via = HashFuncEntry | typeof HASH_KEY | undefined;
+type Keyed = { [HASH_KEY]?: unknown };
+
+/** Ancestors up to this depth are found by a linear scan (cheapest for shallow data), deeper ones in a Map. */
+const SHALLOW_DEPTH = 32;
+
+/** Idle encoders: hashing is synchronous, so one is reused call after call (a reentrant call takes another). */
+const encoderPool: Encoder[] = [];
+
+/**
+ * Encodes values by the SPEC rules into a {@link DigestWriter}. Nested values go through an explicit work stack,
+ * not recursion, so deep data cannot overflow the call stack; the stack is a flat array of
+ * `[operand, via, op]` triples so that scheduling a value allocates nothing.
+ */
+export class Encoder extends DigestWriter {
+  private readonly work: unknown[] = [];
+  private top = 0;
+  /** Objects being encoded, by depth: meeting one again is a cycle, encoded as that depth. */
+  private readonly ancestors: Array<object | undefined> = [];
+  private deepAncestors: Map<object, number> | undefined;
+  private depth = 0;
+  private funcs = NO_HASH_FUNCS;
+  private argName = '';
+  private functionName = '';
+
+  static acquire(funcs: NormalizedHashFuncs, argName: string, functionName: string): Encoder {
+    const encoder = encoderPool.pop() ?? new Encoder();
+    encoder.funcs = funcs;
+    encoder.argName = argName;
+    encoder.functionName = functionName;
+    return encoder;
+  }
+
+  /** Resets the encoder (also after a throw, so it retains no user object) and returns it to the pool. */
+  release(): void {
+    // After a normal run both stacks are already empty; only a throw leaves references behind.
+    if (this.top > 0) this.work.fill(undefined, 0, this.top);
+    if (this.depth > 0) this.ancestors.fill(undefined);
+    if (this.work.length > 4096) this.work.length = 0;
+    this.resetOutput();
+    this.top = this.depth = 0;
+    this.deepAncestors = undefined;
+    if (encoderPool.length < 4) encoderPool.push(this);
+  }
+
+  begin(kind: number): void {
+    this.tag(FORMAT_VERSION);
+    this.tag(kind);
+  }
+
+  /** Schedules work; items run last-pushed first, so a container pushes its children in reverse. */
+  push(op: number, operand: unknown, via?: Via): void {
+    const work = this.work;
+    work[this.top] = operand;
+    work[this.top + 1] = via;
+    work[this.top + 2] = op;
+    this.top += 3;
+  }
+
+  /** Runs scheduled work down to `base`: what a Map/Set entry digest scheduled, or everything. */
+  run(base: number): void {
+    const work = this.work;
+    while (this.top > base) {
+      const top = (this.top -= 3);
+      const operand = work[top];
+      const via = work[top + 1] as Via;
+      const op = work[top + 2];
+      work[top] = work[top + 1] = undefined;
+      if (op === Op.VALUE) this.value(operand, via);
+      else if (op === Op.KEY) this.string(operand as string);
+      else if (op === Op.BYTE) this.tag(operand as number);
+      else if (op === Op.LEAVE) this.leave(operand as object);
+      else if (op === Op.ARGUMENT) this.string((this.argName = operand as string));
+      else if (op === Op.OPEN_DIGEST) this.openDigest();
+      else if (op === Op.CLOSE_DIGEST) (operand as string[]).push(this.closeDigest());
+      else this.entryDigests(op === Op.MAP_DIGESTS ? Tag.MAP : Tag.SET, operand as string[]);
+    }
+  }
+
+  /**
+   * @param via - the rule (hashFuncs entry or hashKey protocol) whose result `value` is; not applied to it again,
+   *   so a hash function that returns its argument, or another instance of its class, cannot recurse forever.
+   */
+  private value(value: unknown, via: Via): void {
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+      const depth = this.ancestorDepth(value);
+      if (depth !== -1) return this.tag(Tag.BACK_REFERENCE), this.u32(depth);
+      this.enter(value);
+      return this.object(value, via);
+    }
+    if (this.funcs.coversPrimitives && value != null) {
+      const entry = this.funcs.lookup(value);
+      if (entry !== undefined && entry !== via) return this.viaHashFunc(value, entry);
+    }
+    if (!this.primitive(value)) throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
+  }
+
+  /** Writes a primitive; false for objects, functions and symbols. */
+  private primitive(value: unknown): boolean {
+    switch (typeof value) {
+      case 'string': return this.string(value), true;
+      case 'number': return this.number(value), true;
+      case 'boolean': return this.tag(value ? Tag.TRUE : Tag.FALSE), true;
+      case 'undefined': return this.tag(Tag.UNDEFINED), true;
+      case 'bigint': return this.tag(Tag.BIGINT), this.string(value.toString(16)), true;
+      case 'object': return value === null && (this.tag(Tag.NULL), true);
+      default: return false;
+    }
+  }
+
+  /** Writes a child at once when nothing scheduled may precede it and no hashFuncs can apply: a plain primitive. */
+  leaf(value: unknown): boolean {
+    return !this.funcs.coversPrimitives && this.primitive(value);
+  }
+
+  /** SPEC order: hashFuncs entry, hashKey protocol, resource identity, built-in content, else unhashable. */
+  private object(value: object, via: Via, from: number = Rule.HASH_FUNC): void {
+    if (from <= Rule.HASH_FUNC && this.funcs.size > 0) {
+      const entry = this.funcs.lookup(value);
+      if (entry !== undefined && entry !== via) return this.viaHashFunc(value, entry);
+    }
+    const hashKey: unknown = from <= Rule.HASH_KEY && via !== HASH_KEY ? (value as Keyed)[HASH_KEY] : undefined;
+    if (typeof hashKey === 'function') {
+      const result = this.callUser(value, () => hashKey.call(value));
+      this.tag(Tag.HASH_KEY);
+      // An object returned as is is already an ancestor: scheduling it as a value would read as a cycle.
+      if (result === value) return this.object(value, via, Rule.RESOURCE);
+      return this.push(Op.VALUE, result, HASH_KEY);
+    }
+    const identity = resourceIdentity(value);
+    if (identity !== undefined) return this.tag(Tag.RESOURCE), this.string(identity);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) return this.plainObject(value as Record<string, unknown>);
+    const encode = BUILT_INS.get(proto as object);
+    if (encode !== undefined) return encode(this, value);
+    throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
+  }
+
+  private viaHashFunc(value: unknown, entry: HashFuncEntry): void {
+    const result = this.callUser(value, () => entry.fn(value));
+    this.tag(Tag.HASH_FUNC);
+    this.string(entry.name);
+    if (result === value && typeof value === 'object' && value !== null) this.object(value, entry, Rule.HASH_KEY);
+    else this.push(Op.VALUE, result, entry);
+  }
+
+  private callUser(value: unknown, call: () => unknown): unknown {
+    try {
+      return call();
+    } catch (cause) {
+      throw new UserHashError(typeName(value), this.argName, this.functionName, cause);
+    }
+  }
+
+  private plainObject(value: Record<string, unknown>): void {
+    const keys = Object.keys(value);
+    if (keys.length > 1) keys.sort();
+    this.tag(Tag.OBJECT);
+    this.u32(keys.length);
+    this.entries(keys, (key) => value[key]);
+  }
+
+  /** Writes `key, value` pairs in order: leading primitive values at once, the rest through the work stack. */
+  entries(keys: readonly string[], valueOf: (key: string) => unknown): void {
+    let i = 0;
+    for (; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const value = valueOf(key);
+      if (this.funcs.coversPrimitives || !isPrimitive(value)) break;
+      this.string(key);
+      this.primitive(value);
+    }
+    for (let j = keys.length - 1; j >= i; j--) {
+      const key = keys[j] as string;
+      this.push(Op.VALUE, valueOf(key));
+      this.push(Op.KEY, key);
+    }
+  }
+
+  private ancestorDepth(value: object): number {
+    const shallow = Math.min(this.depth, SHALLOW_DEPTH);
+    for (let i = 0; i < shallow; i++) if (this.ancestors[i] === value) return i;
+    return this.deepAncestors?.get(value) ?? -1;
+  }
+
+  private enter(value: object): void {
+    if (this.depth < SHALLOW_DEPTH) this.ancestors[this.depth] = value;
+    else (this.deepAncestors ??= new Map()).set(value, this.depth);
+    this.depth++;
+    this.push(Op.LEAVE, value);
+  }
+
+  private leave(value: object): void {
+    this.depth--;
+    if (this.depth < SHALLOW_DEPTH) this.ancestors[this.depth] = undefined;
+    else this.deepAncestors?.delete(value);
+  }
+}
+
+function isPrimitive(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol');
+}

@@ -1,0 +1,167 @@
+import { syncSize, type CacheSpace } from './cache-space.js';
+import type { Clock } from './clock.js';
+import { decodeEntry, encodeEntry, type Entry, type EntryHeader } from './entry.js';
+import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
+import type { Store } from './store.js';
+import { stampedTags, tagKey, tagsCurrent, versionsAt, type TagVersions } from './tags.js';
+
+export type ReadResult =
+  | { state: 'fresh'; entry: Entry; ageMs: number; tagVersions: Record<string, string> }
+  | { state: 'stale'; entry: Entry; ageMs: number; tagVersions: Record<string, string> }
+  | { state: 'miss'; reason: LarderReason; tagVersions: Record<string, string> | undefined };
+
+export interface WriteSpec {
+  freshForMs: number;
+  /** Extra time a stale entry may be served after it stops being fresh. */
+  staleForMs: number;
+  meta?: unknown;
+}
+
+/**
+ * Reads, judges, writes and drops a larder's entries in its store. Never throws and never rejects:
+ * a store failure, a timeout or a corrupt entry is a miss plus an `error` event.
+ */
+export class EntryAccess {
+  // Set by the owning larder on creation and by reconfigure(); read afresh on every operation.
+  store!: Store;
+  clock!: Clock;
+  /** How long a store read may take before it counts as a miss. */
+  storeTimeoutMs!: number;
+  tags!: TagVersions;
+  /**
+   * Envelopes already verified, by the identity of their bytes. The memory store hands back the
+   * very Buffer it holds, so a memory hit skips the checksum; bytes from SQLite or Redis are new
+   * Buffers on every read and are always checked.
+   */
+  readonly #verified = new WeakMap<Buffer, Entry>();
+  /**
+   * Deletes of dropped entries still in flight, by key. A rewrite of the same key waits for its delete:
+   * `@keyv/sqlite` deletes with a SELECT then a DELETE, which would remove a value set in between.
+   */
+  readonly #dropping = new Map<string, Promise<void>>();
+  readonly #emit: (name: LarderEventName, event: LarderEvent) => void;
+
+  constructor(emit: (name: LarderEventName, event: LarderEvent) => void) {
+    this.#emit = emit;
+  }
+
+  /**
+   * Reads an entry and the versions of the tags `names` in one round trip. Answers synchronously
+   * when the store can (memory), to keep hits off the promise queue.
+   */
+  read(space: CacheSpace, key: string, names: readonly string[]): ReadResult | Promise<ReadResult> {
+    const store = this.store;
+    if (store.getSync) {
+      try {
+        const tagVersions = this.tags.readSync(store, names);
+        return this.#judge(space, key, store.getSync(key), tagVersions);
+      } catch (error) {
+        return this.#readFailed(space, key, error, 'store-error');
+      }
+    }
+    return this.#readAsync(space, key, names);
+  }
+
+  async #readAsync(space: CacheSpace, key: string, names: readonly string[]): Promise<ReadResult> {
+    const keys = [key, ...names.map(tagKey)];
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, this.storeTimeoutMs, 'timeout');
+    });
+    try {
+      const values = await Promise.race([this.store.getMany(keys), timeout]);
+      if (values === 'timeout') {
+        return this.#readFailed(space, key, new Error(`store read took longer than ${this.storeTimeoutMs} ms (storeTimeout)`), 'store-timeout');
+      }
+      return this.#judge(space, key, values[0], versionsAt(names, values, 1));
+    } catch (error) {
+      return this.#readFailed(space, key, error, 'store-error');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>): ReadResult {
+    if (bytes === undefined || bytes === null) return { state: 'miss', reason: 'absent', tagVersions };
+    const entry = this.#verified.get(bytes) ?? decodeEntry(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+    if (typeof entry !== 'string') this.#verified.set(bytes, entry);
+    if (typeof entry === 'string') {
+      this.#drop(space, key);
+      space.stats.errors++;
+      this.#emit('error', { cache: space.name, kind: space.kind, key, reason: 'corrupt', error: new Error(`corrupt entry: ${entry}`) });
+      return { state: 'miss', reason: 'corrupt', tagVersions };
+    }
+    if (!tagsCurrent(entry.header.tags, tagVersions)) {
+      this.#drop(space, key);
+      return { state: 'miss', reason: 'invalidated', tagVersions };
+    }
+    const now = this.clock.now();
+    const ageMs = Math.max(0, now - entry.header.storedAt);
+    const { freshUntil, staleUntil } = entry.header;
+    if (freshUntil === null || now < freshUntil) {
+      space.index.touch(key);
+      return { state: 'fresh', entry, ageMs, tagVersions };
+    }
+    if (staleUntil !== null && now < staleUntil) return { state: 'stale', entry, ageMs, tagVersions };
+    this.#drop(space, key);
+    return { state: 'miss', reason: 'expired', tagVersions };
+  }
+
+  #readFailed(space: CacheSpace, key: string, error: unknown, reason: LarderReason): ReadResult {
+    space.stats.errors++;
+    this.#emitError(space, error, reason, key);
+    return { state: 'miss', reason, tagVersions: undefined };
+  }
+
+  /**
+   * Stores an entry in the background, stamped with `tagVersions` (those of a successful read).
+   * Returns the entry as encoded, its payload a view of the stored bytes.
+   */
+  write(space: CacheSpace, key: string, payload: Buffer | readonly Buffer[], spec: WriteSpec, tagVersions: Record<string, string>): Entry {
+    const now = this.clock.now();
+    const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
+    const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
+    const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
+    if (spec.meta !== undefined) header.meta = spec.meta;
+    const bytes = encodeEntry(header, payload);
+    const entry = decodeEntry(bytes) as Entry;
+    this.#verified.set(bytes, entry);
+    const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
+    const evicted = space.index.add(key, bytes.length);
+    syncSize(space);
+    for (const old of evicted) {
+      this.store.delete(old).catch((error: unknown) => this.#emitError(space, error, 'store-error', old));
+      this.#emit('evict', { cache: space.name, kind: space.kind, key: old, reason: 'max-entries' });
+    }
+    const dropping = this.#dropping.get(key);
+    const stored = dropping ? dropping.then(() => this.store.set(key, bytes, ttlMs)) : this.store.set(key, bytes, ttlMs);
+    stored.then(
+      () => this.#emit('set', { cache: space.name, kind: space.kind, key, bytes: bytes.length }),
+      (error: unknown) => {
+        space.index.remove(key);
+        syncSize(space);
+        space.stats.errors++;
+        this.#emitError(space, error, 'store-error', key);
+      },
+    );
+    return entry;
+  }
+
+  #drop(space: CacheSpace, key: string): void {
+    if (space.index.remove(key)) syncSize(space);
+    const deleted = this.store.delete(key).then(
+      () => undefined,
+      (error: unknown) => this.#emitError(space, error, 'store-error', key),
+    );
+    // An in-process store (getSync) applies operations in call order; only remote stores can reorder them.
+    if (this.store.getSync) return;
+    this.#dropping.set(key, deleted);
+    void deleted.then(() => {
+      if (this.#dropping.get(key) === deleted) this.#dropping.delete(key);
+    });
+  }
+
+  #emitError(space: CacheSpace, error: unknown, reason: LarderReason, key: string): void {
+    this.#emit('error', { cache: space.name, kind: space.kind, key, reason, error });
+  }
+}

@@ -1,0 +1,73 @@
+import { systemClock, type Clock } from './clock.js';
+import { parseDuration } from './duration.js';
+import { BadOptionError } from './errors.js';
+import type { StoreOption } from './stores/resolve-store.js';
+
+/** Options of `createLarder()` and `configure()`. */
+export interface LarderOptions {
+  /**
+   * Where entries live: `'memory://'` (default), `'sqlite://./.larder/cache.sqlite'`,
+   * `'redis://127.0.0.1:6379/0'`, a Keyv instance or a Keyv storage adapter.
+   * @default process.env.LARDER_STORE ?? 'memory://'
+   */
+  store?: StoreOption;
+  /** Memory store only: most entries kept (LRU). @default unbounded (maxBytes bounds it) */
+  maxEntries?: number;
+  /** Memory store only: most bytes kept (LRU). @default 256 MiB */
+  maxBytes?: number;
+  /**
+   * How long a store read may take before it counts as a miss (a duration; numbers are seconds).
+   * @default '100ms'
+   */
+  storeTimeout?: number | string;
+  /** Time source for TTLs; inject one in tests. @default Date.now */
+  clock?: Clock;
+  /** Prefix that separates this app's keys from others sharing a Redis or SQLite store. @default 'larder' */
+  namespace?: string;
+}
+
+/** {@link LarderOptions} validated, with their defaults filled in: what a larder runs with. */
+export interface LarderSettings {
+  readonly clock: Clock;
+  readonly storeTimeoutMs: number;
+  /** The `store` option, or `LARDER_STORE` when it is not given. */
+  readonly store: StoreOption | undefined;
+  /** Whether the store is this larder's own memory store, which nothing else can write to. */
+  readonly ownStore: boolean;
+  readonly maxEntries: number | undefined;
+  readonly maxBytes: number | undefined;
+  readonly namespace: string;
+}
+
+const DEFAULT_STORE_TIMEOUT_MS = 100;
+
+/**
+ * Validates and normalizes the options of `createLarder()` and `configure()`, without touching them.
+ * @throws BadOptionError naming the option, with a valid example.
+ */
+export function larderSettings(options: LarderOptions): LarderSettings {
+  if (options === null || typeof options !== 'object') {
+    throw new BadOptionError('options', 'expected an object', "createLarder({ store: 'memory://' })");
+  }
+  const clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function') {
+    throw new BadOptionError('clock', 'expected an object with a now() method', '{ clock: { now: () => Date.now() } }');
+  }
+  for (const option of ['maxEntries', 'maxBytes'] as const) {
+    const value = options[option];
+    if (value !== undefined && !(Number.isInteger(value) && value > 0) && value !== Infinity) {
+      throw new BadOptionError(option, `expected a positive integer, got ${String(value)}`, `{ ${option}: 1000 }`);
+    }
+  }
+  const storeTimeoutMs = options.storeTimeout === undefined ? DEFAULT_STORE_TIMEOUT_MS : parseDuration(options.storeTimeout, 'storeTimeout');
+  const store = options.store ?? process.env.LARDER_STORE;
+  return {
+    clock,
+    storeTimeoutMs,
+    store,
+    ownStore: store === undefined || store === 'memory://',
+    maxEntries: options.maxEntries,
+    maxBytes: options.maxBytes,
+    namespace: options.namespace ?? 'larder',
+  };
+}
