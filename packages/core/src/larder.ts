@@ -59,17 +59,19 @@ export class Larder extends EventEmitter {
 
   #apply(options: LarderOptions): void {
     const settings = larderSettings(options);
-    const entries = this.#entries;
-    entries.clock = settings.clock;
-    entries.storeTimeoutMs = settings.storeTimeoutMs;
-    entries.tags = new TagVersions(settings.ownStore);
-    entries.store = resolveStore(settings.store, {
+    // Resolve the store first: a bad `store` must leave a reconfigured larder exactly as it was.
+    const store = resolveStore(settings.store, {
       maxEntries: settings.maxEntries,
       maxBytes: settings.maxBytes,
       clock: settings.clock,
       namespace: settings.namespace,
       onEvict: (key, reason) => this.#storeEvicted(key, reason),
     });
+    const entries = this.#entries;
+    entries.clock = settings.clock;
+    entries.storeTimeoutMs = settings.storeTimeoutMs;
+    entries.tags = new TagVersions(settings.ownStore);
+    entries.store = store;
   }
 
   /** Per-function and per-route counters: hits, misses, stale hits, errors, entries, bytes and compute time. */

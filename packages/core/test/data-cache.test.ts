@@ -887,4 +887,19 @@ describe('the default larder', () => {
     lateClock.advance(10_000);
     expect(await load()).toBe(2);
   });
+
+  it('keeps its store and settings when configure() is given a bad store', async () => {
+    const keptClock = manualClock();
+    const larder = configure({ store: 'memory://', clock: keptClock });
+    let runs = 0;
+    const load = cacheData(function loadKept() {
+      return ++runs;
+    }, { ttl: '1m' });
+    await load();
+
+    expect(() => configure({ store: 'mongodb://nowhere', clock: manualClock(0) })).toThrow(/store/);
+    expect(defaultLarder()).toBe(larder);
+    expect(larder.clock).toBe(keptClock);
+    expect(await load()).toBe(1);
+  });
 });
