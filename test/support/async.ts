@@ -30,3 +30,19 @@ export function manualClock(start = 1_700_000_000_000) {
     },
   };
 }
+
+/**
+ * Retries `attempt` until it stops throwing; rethrows its last failure after `ms`. For outcomes of
+ * work Larder does in the background (a store write, a server coming back), bounded in time.
+ */
+export async function eventually<T>(attempt: () => Promise<T> | T, ms = 5_000, pollMs = 25): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+}

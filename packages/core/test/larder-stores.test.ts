@@ -36,7 +36,7 @@ import { KeyvStore } from '../src/stores/keyv-store.js';
 import { MemoryStore } from '../src/stores/memory-store.js';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
-import { deferred, type Deferred } from '../../../test/support/async.js';
+import { deferred, eventually, type Deferred } from '../../../test/support/async.js';
 
 const redis = await maybeRedis();
 const scratch = mkdtempSync(join(tmpdir(), 'larder-larder-stores-'));
@@ -101,18 +101,6 @@ function nextEvent(larder: Larder, name: LarderEventName, match: (event: LarderE
   });
 }
 
-/** Retries `attempt` until it stops throwing; rethrows its last failure after `ms`. For work Larder does in the background. */
-async function eventually<T>(attempt: () => Promise<T> | T, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(25);
-    }
-  }
-}
 
 /** Resolves with `promise`, or rejects when it has not settled after `ms`: a hang detector, not a timing assertion. */
 async function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

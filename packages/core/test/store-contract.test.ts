@@ -14,6 +14,7 @@ import { KeyvStore } from '../src/stores/keyv-store.js';
 import { DEFAULT_MAX_BYTES, MemoryStore, entrySize, type EvictionReason } from '../src/stores/memory-store.js';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
+import { eventually } from '../../../test/support/async.js';
 
 const redis = await maybeRedis();
 const scratch = mkdtempSync(join(tmpdir(), 'larder-stores-'));
@@ -371,18 +372,6 @@ describe.skipIf(!redis)('with a real redis-server', () => {
   });
 
   describe('when Redis is down', () => {
-    /** Resolves once `attempt` succeeds; fails the test after `ms`. */
-    async function eventually<T>(attempt: () => Promise<T>, ms = 5_000): Promise<T> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        try {
-          return await attempt();
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await sleep(50);
-        }
-      }
-    }
 
     async function expectQuickRejection(operation: Promise<unknown>): Promise<void> {
       const started = Date.now();
