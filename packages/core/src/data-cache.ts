@@ -96,7 +96,13 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options: Cac
       larder.assertOpen();
       const space = spaceOf(larder);
       const key = larder.entryKey(space, callKey(spec, this, args));
+      // A call that joins one in flight gets its result without computing: it counts as a hit.
+      const joins = flights.has(key);
       const payload = await flights.run(key, () => lookup(larder, space, key, this, args));
+      if (joins) {
+        space.stats.hits++;
+        larder.emitEvent('hit', { cache: spec.name, kind: 'data', key, ageMs: 0 });
+      }
       return deserializeResult(payload);
     },
   }[spec.name] as (...args: unknown[]) => Promise<unknown>;

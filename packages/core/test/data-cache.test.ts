@@ -455,6 +455,7 @@ describe('cacheData()', () => {
       for (const result of results) expect(result).toEqual({ id: 7, items: [1, 2, 3] });
       expect(new Set(results).size).toBe(100);
       expect(new Set(results.map((r) => r.items)).size).toBe(100);
+      expect(larder.stats().slow).toMatchObject({ misses: 1, hits: 99 });
     });
 
     it('runs separately for different keys', async () => {
