@@ -1,6 +1,6 @@
 import { syncSize, type CacheSpace } from './cache-space.js';
 import type { Clock } from './clock.js';
-import { decodeEntry, encodeEntry, type Entry, type EntryHeader } from './entry.js';
+import { decodeEntry, encodeEntryView, type Entry, type EntryHeader } from './entry.js';
 import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
 import type { Store } from './store.js';
 import { stampedTags, tagKey, tagsCurrent, versionsAt, type TagVersions } from './tags.js';
@@ -123,8 +123,7 @@ export class EntryAccess {
     const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
     const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
     if (spec.meta !== undefined) header.meta = spec.meta;
-    const bytes = encodeEntry(header, payload);
-    const entry = decodeEntry(bytes) as Entry;
+    const { bytes, entry } = encodeEntryView(header, payload);
     this.#verified.set(bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
     const evicted = space.index.add(key, bytes.length);

@@ -34,8 +34,18 @@ export interface Entry {
 
 /** Encodes an envelope; the payload may come as the chunks it was captured in (copied once, here). */
 export function encodeEntry(header: EntryHeader, payload: Buffer | readonly Buffer[]): Buffer {
+  return encodeEntryView(header, payload).bytes;
+}
+
+/**
+ * Encodes an envelope and returns it with the entry it holds, as `decodeEntry` would read it back
+ * (the header as stored JSON, the payload a view of the stored bytes), without checking again
+ * what was just written.
+ */
+export function encodeEntryView(header: EntryHeader, payload: Buffer | readonly Buffer[]): { bytes: Buffer; entry: Entry } {
   const chunks = Buffer.isBuffer(payload) ? [payload] : payload;
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const text = JSON.stringify(header);
+  const json = Buffer.from(text, 'utf8');
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
   const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + length + 4);
@@ -47,7 +57,8 @@ export function encodeEntry(header: EntryHeader, payload: Buffer | readonly Buff
   for (const chunk of chunks) offset += chunk.copy(out, offset);
   const body = out.subarray(0, out.length - 4);
   out.writeUInt32BE(crc32(body), out.length - 4);
-  return out;
+  const entry: Entry = { header: JSON.parse(text) as EntryHeader, payload: body.subarray(PREFIX_BYTES + json.length) };
+  return { bytes: out, entry };
 }
 
 /** Decodes and verifies an envelope; returns a reason string instead of throwing when it is not one of ours. */
