@@ -60,8 +60,7 @@ export class CacheSpaces {
   empty(): void {
     for (const space of this.#byId.values()) {
       space.index.clear();
-      space.stats.entries = 0;
-      space.stats.bytes = 0;
+      syncSize(space);
     }
   }
 }

@@ -25,7 +25,7 @@ export { encodeEntry, decodeEntry } from './entry.js';
 export type { Entry, EntryHeader } from './entry.js';
 export { RouteCache } from './http/route-cache.js';
 export type { Decision } from './http/route-cache.js';
-export { Capture } from './http/capture.js';
+export { Capture, responseHeaders } from './http/capture.js';
 export type { HeaderPairs } from './http/capture.js';
 export { stripUnkeyed, sourceHash } from './http/key.js';
 export type { RequestFacts } from './http/key.js';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { RouteCache, detachedExchange, isRefresh, sourceHash, stripUnkeyed, type Capture, type Larder, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Larder, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The middleware returned by `cached()`. */
@@ -85,7 +85,7 @@ function capture(req: Request, res: Response, capture: Capture): void {
   const rawHeaders = req.headers;
   req.headers = capture.guard.watchHeaders(rawHeaders);
   const restores = PER_USER_STATE.map((name) => capture.guard.watchProperty(req, name, name));
-  capture.baseline(headerPairs(res));
+  capture.baseline(responseHeaders(res));
   const { writeHead, write, end } = res;
   let stale: ReplayPlan | undefined;
 
@@ -101,7 +101,7 @@ function capture(req: Request, res: Response, capture: Capture): void {
   const decideHead = (self: Response, status: number): void => {
     if (decided) return;
     decided = true;
-    const verdict = capture.head(status, headerPairs(self));
+    const verdict = capture.head(status, responseHeaders(self));
     if ('replace' in verdict) {
       // staleIfError: the handler failed; the stale response goes out instead of its 5xx.
       stale = verdict.replace;
@@ -163,15 +163,6 @@ function handlersHash(route: { stack?: Array<{ handle: unknown }> }, middleware:
     routeHashes.set(route, hash);
   }
   return hash;
-}
-
-function headerPairs(res: ServerResponse): Array<readonly [string, string | string[]]> {
-  const names = (res as unknown as { getRawHeaderNames(): string[] }).getRawHeaderNames();
-  return names.map((name) => [name, headerValue(res.getHeader(name))] as const);
-}
-
-function headerValue(value: number | string | string[] | undefined): string | string[] {
-  return Array.isArray(value) ? value : String(value);
 }
 
 function toBuffer(chunk: unknown, encoding: unknown): Buffer {

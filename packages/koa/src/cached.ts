@@ -1,6 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
-import { RouteCache, detachedExchange, isRefresh, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type Larder, type ReplayPlan } from '@larder/core';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type Larder, type ReplayPlan } from '@larder/core';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The middleware returned by `cached()`. */
@@ -117,8 +116,7 @@ async function capture(ctx: Context, next: Next, capture: Capture): Promise<void
     // Koa's own JSON.stringify would throw the same error in respond(): let it, unchanged.
     return capture.finish({ error });
   }
-  const names = (ctx.res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames();
-  const verdict = capture.head(ctx.status, names.map((name) => [name, headerValue(ctx.res.getHeader(name))] as const));
+  const verdict = capture.head(ctx.status, responseHeaders(ctx.res));
   if ('replace' in verdict) return sendStale(verdict.replace);
   for (const [name, value] of verdict.add) ctx.set(name, value);
   const body: unknown = ctx.body;
@@ -223,8 +221,4 @@ function isStream(body: object): boolean {
 function statusOf(error: unknown): number {
   const status = (error as { status?: unknown; statusCode?: unknown } | null)?.status ?? (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' ? status : 500;
-}
-
-function headerValue(value: number | string | string[] | undefined): string | string[] {
-  return Array.isArray(value) ? value : String(value);
 }

@@ -11,6 +11,15 @@ import { planReplay, type ReplayPlan, type StoredResponse } from './replay.js';
 
 export type HeaderPairs = ReadonlyArray<readonly [string, string | string[]]>;
 
+/** The headers set on a response so far, with the names in the case they were set. */
+export function responseHeaders(res: ServerResponse): HeaderPairs {
+  const names = (res as ServerResponse & { getRawHeaderNames(): string[] }).getRawHeaderNames();
+  return names.map((name) => {
+    const value = res.getHeader(name);
+    return [name, Array.isArray(value) ? value : String(value)] as const;
+  });
+}
+
 /** What a leader hands the requests that waited for it. */
 export interface LeaderOutcome {
   entry: Entry;
