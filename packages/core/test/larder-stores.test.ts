@@ -37,6 +37,7 @@ import { MemoryStore } from '../src/stores/memory-store.js';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
 import { deferred, eventually, type Deferred } from '../../../test/support/async.js';
+import { sqliteKeys } from '../../../test/support/sqlite.js';
 
 const redis = await maybeRedis();
 const scratch = mkdtempSync(join(tmpdir(), 'larder-larder-stores-'));
@@ -112,17 +113,6 @@ async function settlesWithin<T>(promise: Promise<T>, ms: number, what: string): 
     return await Promise.race([promise, hang]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Row keys of the Keyv table in a SQLite file, read through a separate connection. */
-async function sqliteRows(file: string): Promise<string[]> {
-  const probe = new KeyvSqlite({ uri: `sqlite://${file}` });
-  try {
-    const rows = (await probe.query('SELECT key FROM keyv ORDER BY key')) as Array<{ key: string }>;
-    return rows.map((row) => row.key);
-  } finally {
-    await probe.disconnect();
   }
 }
 
@@ -267,7 +257,7 @@ describe('createLarder({ store })', () => {
       const larder = open({ store: url });
       expect(larder.storeKind).toBe('sqlite');
       const key = await roundTrip(larder);
-      expect(await sqliteRows(fileOf(url))).toEqual([`larder:${key}`]);
+      expect(await sqliteKeys(fileOf(url))).toEqual([`larder:${key}`]);
     });
   });
 
@@ -290,7 +280,7 @@ describe('createLarder({ store })', () => {
       expect(larder.storeKind).toBe('sqlite');
       const key = await roundTrip(larder);
       expect(typeof (await keyv.get(key))).toBe('string');
-      expect(await sqliteRows(file)).toEqual([`mine:${key}`]);
+      expect(await sqliteKeys(file)).toEqual([`mine:${key}`]);
     });
   });
 
@@ -300,7 +290,7 @@ describe('createLarder({ store })', () => {
       const larder = open({ store: new KeyvSqlite({ uri: `sqlite://${file}` }), namespace: 'adapter' });
       expect(larder.storeKind).toBe('sqlite');
       const key = await roundTrip(larder);
-      expect(await sqliteRows(file)).toEqual([`adapter:${key}`]);
+      expect(await sqliteKeys(file)).toEqual([`adapter:${key}`]);
     });
 
     it.skipIf(!redis)('wraps a Redis adapter, prefixing keys once', async () => {
@@ -336,7 +326,7 @@ describe('createLarder({ store })', () => {
         const written = nextEvent(larder, 'set');
         await greet('ada');
         const { key } = await written;
-        expect(await sqliteRows(fileOf(url))).toEqual([`larder:${key}`]);
+        expect(await sqliteKeys(fileOf(url))).toEqual([`larder:${key}`]);
       } finally {
         if (previous === undefined) delete process.env.LARDER_STORE;
         else process.env.LARDER_STORE = previous;
@@ -778,7 +768,7 @@ describe('bounds', () => {
         [keyOf.get(2), 'max-entries'],
       ]);
       await eventually(async () =>
-        expect(await sqliteRows(fileOf(url))).toEqual([`larder:${keyOf.get(3)}`, `larder:${keyOf.get(4)}`].sort()),
+        expect(await sqliteKeys(fileOf(url))).toEqual([`larder:${keyOf.get(3)}`, `larder:${keyOf.get(4)}`].sort()),
       );
       expect(larder.stats().row).toMatchObject({ entries: 2 });
     });
@@ -801,7 +791,7 @@ describe('bounds', () => {
         await call();
         keys.push((await written).key!);
       }
-      expect(await sqliteRows(fileOf(url))).toHaveLength(3);
+      expect(await sqliteKeys(fileOf(url))).toHaveLength(3);
 
       // Two minutes later, without waiting: the rows' expiry is wall-clock time in Keyv's records.
       vi.useFakeTimers({ toFake: ['Date'] });
@@ -811,7 +801,7 @@ describe('bounds', () => {
       } finally {
         vi.useRealTimers();
       }
-      expect(await sqliteRows(fileOf(url))).toEqual([`larder:${keys[2]}`]);
+      expect(await sqliteKeys(fileOf(url))).toEqual([`larder:${keys[2]}`]);
     });
   });
 

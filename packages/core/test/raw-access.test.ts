@@ -2,19 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import type { KeyvStore } from '../src/stores/keyv-store.js';
 import { maybeRedis, type RedisServer } from '../../../test/support/redis-server.js';
+import { sqliteQuery } from '../../../test/support/sqlite.js';
 
 const clock = { now: () => Date.now() };
 const bytes = Buffer.from([0x4c, 0x52, 0x44, 0x52, 0, 1, 255, 0, 128, 10, 13]);
-
-function rows(file: string, sql: string): Promise<Array<Record<string, unknown>>> {
-  const db = new sqlite3.Database(file);
-  return new Promise((resolve, reject) => db.all(sql, (error, result) => (db.close(), error ? reject(error) : resolve(result as Array<Record<string, unknown>>))));
-}
 
 describe('stores Larder builds from a URL', () => {
   describe('on SQLite', () => {
@@ -24,7 +19,7 @@ describe('stores Larder builds from a URL', () => {
 
     it('keep values as BLOB rows that start with their expiry, not as JSON text', async () => {
       await store.set('e:k', bytes, 60_000);
-      const [row] = await rows(file, `SELECT typeof(value) AS type, value FROM keyv WHERE key = 'larder:e:k'`);
+      const [row] = await sqliteQuery(file, `SELECT typeof(value) AS type, value FROM keyv WHERE key = 'larder:e:k'`);
       expect(row!.type).toBe('blob');
       const value = row!.value as Buffer;
       expect(value.readDoubleBE(0)).toBeGreaterThan(Date.now());
@@ -44,7 +39,7 @@ describe('stores Larder builds from a URL', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       expect(await store.get('e:short')).toBeUndefined();
       await store.sweepExpired();
-      const keys = (await rows(file, `SELECT key FROM keyv`)).map((r) => r.key);
+      const keys = (await sqliteQuery(file, `SELECT key FROM keyv`)).map((r) => r.key);
       expect(keys).not.toContain('larder:e:short');
       expect(keys).toContain('larder:e:forever');
     });

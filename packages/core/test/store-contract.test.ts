@@ -15,6 +15,7 @@ import { DEFAULT_MAX_BYTES, MemoryStore, entrySize, type EvictionReason } from '
 import { resolveStore } from '../src/stores/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
 import { eventually } from '../../../test/support/async.js';
+import { sqliteKeys } from '../../../test/support/sqlite.js';
 
 const redis = await maybeRedis();
 const scratch = mkdtempSync(join(tmpdir(), 'larder-stores-'));
@@ -262,17 +263,6 @@ describeStoreContract('sqlite', () => ({
   make: (namespace) => resolveStore(`sqlite://${sqliteFile}`, { clock: systemClock, namespace }),
   ...realTime,
 }));
-
-/** The rows actually in the table, read through a separate connection. */
-async function sqliteKeys(file: string): Promise<string[]> {
-  const probe = new KeyvSqlite({ uri: `sqlite://${file}` });
-  try {
-    const rows = (await probe.query('SELECT key FROM keyv ORDER BY key')) as Array<{ key: string }>;
-    return rows.map((row) => row.key);
-  } finally {
-    await probe.disconnect();
-  }
-}
 
 describe('SQLite store', () => {
   it('deletes expired rows of its own namespace when swept', async () => {
