@@ -3,10 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReadBatcher } from '../src/stores/raw-access.js';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import type { KeyvStore } from '../src/stores/keyv-store.js';
 import { maybeRedis, type RedisServer } from '../../../test/support/redis-server.js';
 import { sqliteQuery } from '../../../test/support/sqlite.js';
+import { deferred, type Deferred } from '../../../test/support/async.js';
 
 const clock = { now: () => Date.now() };
 const bytes = Buffer.from([0x4c, 0x52, 0x44, 0x52, 0, 1, 255, 0, 128, 10, 13]);
@@ -42,6 +44,56 @@ describe('stores Larder builds from a URL', () => {
       const keys = (await sqliteQuery(file, `SELECT key FROM keyv`)).map((r) => r.key);
       expect(keys).not.toContain('larder:e:short');
       expect(keys).toContain('larder:e:forever');
+    });
+
+    it('answer 200 concurrent reads of different keys with the right values, in a few queries', async () => {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`e:n${i}`, Buffer.from(`value ${i}`), 60_000)));
+      const reads = await Promise.all(Array.from({ length: 200 }, (_, i) => store.getMany([`e:n${i}`, 't:none'])));
+      reads.forEach(([value, tag], i) => {
+        expect(value?.toString()).toBe(`value ${i}`);
+        expect(tag).toBeUndefined();
+      });
+    });
+  });
+
+  describe('batch SQLite reads', () => {
+    function lookups() {
+      const calls: Array<{ keys: readonly string[]; answer: Deferred<Map<string, string>> }> = [];
+      const batcher = new ReadBatcher<string>((keys) => {
+        const answer = deferred<Map<string, string>>();
+        calls.push({ keys, answer });
+        return answer.promise;
+      });
+      return { calls, batcher };
+    }
+
+    it('send the first read at once and merge the reads that arrive meanwhile into the next lookup', async () => {
+      const { calls, batcher } = lookups();
+      const first = batcher.read(['a']);
+      expect(calls.map((call) => call.keys)).toEqual([['a']]);
+      const second = batcher.read(['b', 't']);
+      const third = batcher.read(['c', 't']);
+      expect(calls).toHaveLength(1);
+      calls[0]!.answer.resolve(new Map([['a', 'A']]));
+      expect((await first).get('a')).toBe('A');
+      expect(calls.map((call) => call.keys)).toEqual([['a'], ['b', 't', 'c']]);
+      calls[1]!.answer.resolve(new Map([['b', 'B'], ['c', 'C'], ['t', 'T']]));
+      expect([(await second).get('b'), (await third).get('c'), (await third).get('t')]).toEqual(['B', 'C', 'T']);
+    });
+
+    it('reject every read of a failed lookup, and go on with the next ones', async () => {
+      const { calls, batcher } = lookups();
+      const first = batcher.read(['a']);
+      const second = batcher.read(['b']);
+      const third = batcher.read(['c']);
+      calls[0]!.answer.reject(new Error('disk I/O error'));
+      await expect(first).rejects.toThrow('disk I/O error');
+      calls[1]!.answer.reject(new Error('database is locked'));
+      await expect(second).rejects.toThrow('database is locked');
+      await expect(third).rejects.toThrow('database is locked');
+      const fourth = batcher.read(['d']);
+      calls[2]!.answer.resolve(new Map([['d', 'D']]));
+      expect((await fourth).get('d')).toBe('D');
     });
   });
 

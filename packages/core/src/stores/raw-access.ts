@@ -46,15 +46,24 @@ interface SqliteLike {
  * Raw access to the @keyv/sqlite table. A value is a BLOB: the expiry as a big-endian float64
  * (milliseconds; +Infinity for none), then the bytes. Positive doubles order like their
  * big-endian bytes, so `substr(value, 1, 8) < ?` finds expired rows in SQL (see `sqliteSweep`).
+ *
+ * Reads are batched: while one SELECT is on sqlite3's thread pool, the reads that arrive wait
+ * together and go out as the next single SELECT. One connection runs one statement at a time
+ * anyway, so a read waits no longer than it would in line, and a burst of hits costs a few
+ * queries instead of one each.
  */
 export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () => number = Date.now): RawAccess {
   const table = adapter.opts.table ?? 'keyv';
   const prefix = (key: string) => `${namespace}:${key}`;
+  const select = async (keys: readonly string[]): Promise<Map<string, unknown>> => {
+    const rows = await adapter.query(`SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`, JSON.stringify(keys));
+    return new Map(rows.map((row) => [row.key, row.value]));
+  };
+  const batches = new ReadBatcher(select);
   return {
     async getMany(keys) {
       const prefixed = keys.map(prefix);
-      const rows = await adapter.query(`SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`, JSON.stringify(prefixed));
-      const found = new Map(rows.map((row) => [row.key, row.value]));
+      const found = await batches.read(prefixed);
       const time = now();
       return prefixed.map((key) => {
         const value = found.get(key);
@@ -71,6 +80,44 @@ export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () 
       await adapter.query(`INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, prefix(key), row);
     },
   };
+}
+
+/**
+ * Runs one lookup at a time: reads that arrive while one is in flight are merged into the next.
+ * Each caller gets the whole answer of the lookup that covered its keys.
+ */
+export class ReadBatcher<V> {
+  readonly #lookup: (keys: readonly string[]) => Promise<Map<string, V>>;
+  #waiting: Array<{ keys: readonly string[]; resolve(found: Map<string, V>): void; reject(error: unknown): void }> = [];
+  #busy = false;
+
+  constructor(lookup: (keys: readonly string[]) => Promise<Map<string, V>>) {
+    this.#lookup = lookup;
+  }
+
+  read(keys: readonly string[]): Promise<Map<string, V>> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ keys, resolve, reject });
+      if (!this.#busy) void this.#next();
+    });
+  }
+
+  async #next(): Promise<void> {
+    const batch = this.#waiting;
+    if (batch.length === 0) return;
+    this.#waiting = [];
+    this.#busy = true;
+    const keys = batch.length === 1 ? batch[0]!.keys : [...new Set(batch.flatMap((read) => read.keys))];
+    try {
+      const found = await this.#lookup(keys);
+      for (const read of batch) read.resolve(found);
+    } catch (error) {
+      for (const read of batch) read.reject(error);
+    } finally {
+      this.#busy = false;
+      void this.#next();
+    }
+  }
 }
 
 /** The SQL condition and parameter that select expired raw rows, for the periodic sweep. */
