@@ -2,6 +2,7 @@ import { syncSize, type CacheSpace } from './cache-space.js';
 import type { Clock } from './clock.js';
 import { decodeEntry, encodeEntryView, type Entry, type EntryHeader } from './entry.js';
 import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
+import type { NearCache } from './near-cache.js';
 import type { Store } from './store.js';
 import { stampedTags, tagKey, tagsCurrent, versionsAt, type TagVersions } from './tags.js';
 
@@ -28,6 +29,8 @@ export class EntryAccess {
   /** How long a store read may take before it counts as a miss. */
   storeTimeoutMs!: number;
   tags!: TagVersions;
+  /** Copies of a shared store's entries, checked against it on every read (near-cache.ts). */
+  near!: NearCache;
   /**
    * Envelopes already verified, by the identity of their bytes. The memory store hands back the
    * very Buffer it holds, so a memory hit skips the checksum; bytes from SQLite or Redis are new
@@ -69,16 +72,41 @@ export class EntryAccess {
       timer = setTimeout(resolve, this.storeTimeoutMs, 'timeout');
     });
     try {
-      const values = await Promise.race([this.store.getMany(keys), timeout]);
+      const values = await Promise.race([this.#fetch(keys), timeout]);
       if (values === 'timeout') {
         return this.#readFailed(space, key, new Error(`store read took longer than ${this.storeTimeoutMs} ms (storeTimeout)`), 'store-timeout');
       }
-      return this.#judge(space, key, values[0], versionsAt(names, values, 1));
+      const bytes = values[0];
+      const result = this.#judge(space, key, bytes, versionsAt(names, values, 1));
+      if (result.state !== 'miss' && this.store.peekMany && bytes) this.near.set(key, bytes, result.entry);
+      return result;
     } catch (error) {
       return this.#readFailed(space, key, error, 'store-error');
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * The entry's bytes and the tag versions. With a copy of the entry in process, the store is asked
+   * for the entry's fingerprint only, and the copy stands in for the bytes while the store holds the same.
+   */
+  async #fetch(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
+    const store = this.store;
+    const key = keys[0]!;
+    const copy = store.peekMany ? this.near.get(key) : undefined;
+    if (!copy) return store.getMany(keys);
+    const values = await store.peekMany!(keys);
+    if (values[0] === undefined) {
+      this.near.delete(key);
+    } else if (values[0].equals(copy.fingerprint)) {
+      values[0] = copy.bytes;
+    } else {
+      // Rewritten since the copy was taken (by another process, or this one): read the new bytes.
+      this.near.delete(key);
+      values[0] = (await store.getMany([key]))[0];
+    }
+    return values;
   }
 
   #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>): ReadResult {
@@ -125,10 +153,12 @@ export class EntryAccess {
     if (spec.meta !== undefined) header.meta = spec.meta;
     const { bytes, entry } = encodeEntryView(header, payload);
     this.#verified.set(bytes, entry);
+    if (this.store.peekMany) this.near.set(key, bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
     const evicted = space.index.add(key, bytes.length);
     syncSize(space);
     for (const old of evicted) {
+      this.near.delete(old);
       this.store.delete(old).catch((error: unknown) => this.#emitError(space, error, 'store-error', old));
       this.#emit('evict', { cache: space.name, kind: space.kind, key: old, reason: 'max-entries' });
     }
@@ -137,6 +167,7 @@ export class EntryAccess {
     stored.then(
       () => this.#emit('set', { cache: space.name, kind: space.kind, key, bytes: bytes.length }),
       (error: unknown) => {
+        this.near.delete(key);
         space.index.remove(key);
         syncSize(space);
         space.stats.errors++;
@@ -147,6 +178,7 @@ export class EntryAccess {
   }
 
   #drop(space: CacheSpace, key: string): void {
+    this.near.delete(key);
     if (space.index.remove(key)) syncSize(space);
     const deleted = this.store.delete(key).then(
       () => undefined,

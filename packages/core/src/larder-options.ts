@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from './clock.js';
 import { parseDuration } from './duration.js';
 import { BadOptionError } from './errors.js';
+import { DEFAULT_NEAR_CACHE_BYTES } from './near-cache.js';
 import type { StoreOption } from './stores/resolve-store.js';
 
 /** Options of `createLarder()` and `configure()`. */
@@ -15,6 +16,12 @@ export interface LarderOptions {
   maxEntries?: number;
   /** Memory store only: most bytes kept (LRU). @default 256 MiB */
   maxBytes?: number;
+  /**
+   * SQLite and Redis stores: most bytes of entries kept in process as a near cache (LRU), 0 for none.
+   * Every read still checks the store (tag versions and the entry's fingerprint, one round trip),
+   * so invalidation and other processes' writes are seen as without it. @default 32 MiB
+   */
+  nearCacheBytes?: number;
   /**
    * How long a store read may take before it counts as a miss (a duration; numbers are seconds).
    * @default '100ms'
@@ -36,6 +43,7 @@ export interface LarderSettings {
   readonly ownStore: boolean;
   readonly maxEntries: number | undefined;
   readonly maxBytes: number | undefined;
+  readonly nearCacheBytes: number;
   readonly namespace: string;
 }
 
@@ -59,6 +67,10 @@ export function larderSettings(options: LarderOptions): LarderSettings {
       throw new BadOptionError(option, `expected a positive integer, got ${String(value)}`, `{ ${option}: 1000 }`);
     }
   }
+  const nearCacheBytes = options.nearCacheBytes ?? DEFAULT_NEAR_CACHE_BYTES;
+  if (!(Number.isInteger(nearCacheBytes) && nearCacheBytes >= 0)) {
+    throw new BadOptionError('nearCacheBytes', `expected a whole number of bytes (0 turns the near cache off), got ${String(options.nearCacheBytes)}`, '{ nearCacheBytes: 64 * 1024 * 1024 }');
+  }
   const storeTimeoutMs = options.storeTimeout === undefined ? DEFAULT_STORE_TIMEOUT_MS : parseDuration(options.storeTimeout, 'storeTimeout');
   const store = options.store ?? process.env.LARDER_STORE;
   return {
@@ -68,6 +80,7 @@ export function larderSettings(options: LarderOptions): LarderSettings {
     ownStore: store === undefined || store === 'memory://',
     maxEntries: options.maxEntries,
     maxBytes: options.maxBytes,
+    nearCacheBytes,
     namespace: options.namespace ?? 'larder',
   };
 }

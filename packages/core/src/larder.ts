@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { CacheSpaces, entryKey, syncSize, type CacheSpace } from './cache-space.js';
 import type { Clock } from './clock.js';
+import { NearCache } from './near-cache.js';
 import { EntryAccess, type ReadResult, type WriteSpec } from './entry-access.js';
 import type { Entry } from './entry.js';
 import { BadOptionError, ResourceError } from './errors.js';
@@ -71,6 +72,7 @@ export class Larder extends EventEmitter {
     entries.clock = settings.clock;
     entries.storeTimeoutMs = settings.storeTimeoutMs;
     entries.tags = new TagVersions(settings.ownStore);
+    entries.near = new NearCache(settings.nearCacheBytes);
     entries.store = store;
   }
 
@@ -100,6 +102,7 @@ export class Larder extends EventEmitter {
     this.#assertOpen();
     this.#spaces.empty();
     this.#entries.tags.clear();
+    this.#entries.near.clear();
     await this.#entries.store.clear();
   }
 
@@ -170,6 +173,7 @@ export class Larder extends EventEmitter {
     this.#assertOpen();
     space.index.remove(key);
     syncSize(space);
+    this.#entries.near.delete(key);
     await this.#entries.store.delete(key);
   }
 
@@ -177,6 +181,7 @@ export class Larder extends EventEmitter {
   async clearSpace(space: CacheSpace): Promise<void> {
     this.#assertOpen();
     const keys = space.index.keys();
+    for (const key of keys) this.#entries.near.delete(key);
     space.index.clear();
     syncSize(space);
     await Promise.all([
@@ -191,7 +196,10 @@ export class Larder extends EventEmitter {
     const deletes: Array<Promise<boolean>> = [];
     for (const space of this.#spaces.values()) {
       if (space.kind !== kind) continue;
-      for (const key of space.index.keys()) deletes.push(this.#entries.store.delete(key));
+      for (const key of space.index.keys()) {
+        this.#entries.near.delete(key);
+        deletes.push(this.#entries.store.delete(key));
+      }
       space.index.clear();
       syncSize(space);
     }

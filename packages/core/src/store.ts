@@ -21,6 +21,25 @@ export interface Store {
    * Returns undefined on a miss, like `get`.
    */
   getSync?(key: string): Buffer | undefined;
+  /**
+   * Shared stores may implement this: `getMany`, except that the first key's value comes back as its
+   * {@link fingerprint} — a few dozen bytes instead of the whole value — so that a copy held in process
+   * can be checked against the store in the same round trip as the tag versions (see near-cache.ts).
+   */
+  peekMany?(keys: readonly string[]): Promise<Array<Buffer | undefined>>;
+}
+
+/** What a fingerprint keeps of a value: its first `head` bytes, then its last `tail` bytes (they overlap in short values). */
+export const FINGERPRINT = { head: 64, tail: 4 } as const;
+
+/**
+ * A value's first 64 and last 4 bytes. For Larder's envelopes (entry.ts) that is the start of the
+ * header, with the time of the write, and the CRC-32 of everything: two writes of one key with the same
+ * fingerprint hold the same bytes.
+ */
+export function fingerprint(value: Buffer): Buffer {
+  const head = value.subarray(0, Math.min(FINGERPRINT.head, value.length));
+  return Buffer.concat([head, value.subarray(Math.max(0, value.length - FINGERPRINT.tail))]);
 }
 
 /** Keys Larder writes. Tag versions live beside entries so that every process sharing a store sees them. */

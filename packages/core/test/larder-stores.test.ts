@@ -695,6 +695,117 @@ describe.each(integrityBackends)('when an entry in the %s store is damaged behin
   });
 });
 
+// ---- 4b. the near cache ----------------------------------------------------------------------------------
+
+const nearBackends: Array<[label: string, url: () => string]> = [
+  ['SQLite', sqliteUrl],
+  ...(redis ? [['Redis', redisDbUrl] as [string, () => string]] : []),
+];
+
+describe.each(nearBackends)('the near cache, on %s', (_label, makeUrl) => {
+  /** Larders on one store and namespace, as separate app instances would be. */
+  function shared() {
+    const url = makeUrl();
+    const namespace = ns();
+    return { raw: openRaw(url, namespace), larder: (options: LarderOptions = {}) => open({ store: url, namespace, ...options }) };
+  }
+
+  /** The same cached function (same source, so the same keys) in a given larder; `label` tells who computed. */
+  function profileIn(larder: Larder, label: string) {
+    const runs = { count: 0 };
+    const profile = cacheData(async function profile(id: number) {
+      runs.count++;
+      return { id, by: label };
+    }, { larder });
+    return { profile, runs };
+  }
+
+  /** Flips one byte in the middle of a stored value: its first and last bytes (its fingerprint) stay the same. */
+  async function rotTheMiddle(raw: Store, key: string): Promise<void> {
+    const bytes = Buffer.from((await raw.get(key))!);
+    bytes[bytes.length - 20]! ^= 0xff;
+    await raw.set(key, bytes, 60_000);
+  }
+
+  it('serves hits from the copy it holds while the store holds the same entry, reading only its fingerprint', async () => {
+    const { raw, larder } = shared();
+    const writer = larder();
+    const { profile, runs } = profileIn(writer, 'writer');
+    const written = nextEvent(writer, 'set');
+    expect(await profile(1)).toEqual({ id: 1, by: 'writer' });
+    const { key } = await written;
+    await rotTheMiddle(raw, key!);
+
+    // The writer's copy stands in for the stored bytes: the damage in the middle is never read.
+    const errors = vi.fn();
+    writer.on('error', errors);
+    expect(await profile(1)).toEqual({ id: 1, by: 'writer' });
+    expect(runs.count).toBe(1);
+    expect(errors).not.toHaveBeenCalled();
+
+    // Another instance has no copy: it reads the bytes, finds the damage and recomputes.
+    const other = larder();
+    const { profile: otherProfile } = profileIn(other, 'other');
+    const flagged = nextEvent(other, 'error');
+    expect(await otherProfile(1)).toEqual({ id: 1, by: 'other' });
+    expect(await flagged).toMatchObject({ reason: 'corrupt' });
+  });
+
+  it('reads every hit whole with nearCacheBytes: 0', async () => {
+    const { raw, larder } = shared();
+    const writer = larder({ nearCacheBytes: 0 });
+    const { profile, runs } = profileIn(writer, 'writer');
+    const written = nextEvent(writer, 'set');
+    await profile(1);
+    const { key } = await written;
+    await rotTheMiddle(raw, key!);
+    const flagged = nextEvent(writer, 'error');
+    expect(await profile(1)).toEqual({ id: 1, by: 'writer' });
+    expect(await flagged).toMatchObject({ reason: 'corrupt' });
+    expect(runs.count).toBe(2);
+  });
+
+  it('serves the new entry after another instance rewrote it', async () => {
+    const { larder } = shared();
+    const [first, second] = [larder(), larder()];
+    const { profile: firstProfile } = profileIn(first, 'first');
+    const { profile: secondProfile } = profileIn(second, 'second');
+    const written = nextEvent(first, 'set');
+    expect(await firstProfile(1)).toEqual({ id: 1, by: 'first' });
+    await written;
+    expect(await secondProfile(1)).toEqual({ id: 1, by: 'first' });
+
+    await secondProfile.clear(1);
+    const rewritten = nextEvent(second, 'set');
+    expect(await secondProfile(1)).toEqual({ id: 1, by: 'second' });
+    await rewritten;
+    expect(await firstProfile(1)).toEqual({ id: 1, by: 'second' });
+  });
+
+  it('misses after another instance invalidated a tag or cleared the store', async () => {
+    const { larder } = shared();
+    const [first, second] = [larder(), larder()];
+    // A tagged entry through the engine API, as `cached({ tags })` writes one for a route.
+    const space = first.space('near-tagged', 'nearTagged', 'http');
+    const key = first.entryKey(space, 'page');
+    let version = 0;
+    async function page(): Promise<string> {
+      const read = await first.read(space, key, ['team:red']);
+      if (read.state === 'fresh') return read.entry.payload.toString();
+      const written = nextEvent(first, 'set');
+      first.write(space, key, Buffer.from(`version ${++version}`), { freshForMs: Infinity, staleForMs: 0 }, read.tagVersions);
+      await written;
+      return `computed ${version}`;
+    }
+
+    expect([await page(), await page()]).toEqual(['computed 1', 'version 1']);
+    await second.invalidate('team:red');
+    expect([await page(), await page()]).toEqual(['computed 2', 'version 2']);
+    await second.clear();
+    expect([await page(), await page()]).toEqual(['computed 3', 'version 3']);
+  });
+});
+
 // ---- 5. bounds ------------------------------------------------------------------------------------------
 
 describe('bounds', () => {

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadBatcher } from '../src/stores/raw-access.js';
+import { fingerprint } from '../src/store.js';
 import { resolveStore } from '../src/stores/resolve-store.js';
 import type { KeyvStore } from '../src/stores/keyv-store.js';
 import { maybeRedis, type RedisServer } from '../../../test/support/redis-server.js';
@@ -12,6 +14,23 @@ import { deferred, type Deferred } from '../../../test/support/async.js';
 
 const clock = { now: () => Date.now() };
 const bytes = Buffer.from([0x4c, 0x52, 0x44, 0x52, 0, 1, 255, 0, 128, 10, 13]);
+
+/** What `peekMany` must answer: the first value as its fingerprint, the others whole, absent and expired ones undefined. */
+async function expectPeeks(store: KeyvStore): Promise<void> {
+  const long = Buffer.concat([bytes, randomBytes(500)]);
+  await store.set('e:long', long, 60_000);
+  await store.set('e:short', bytes, 60_000);
+  await store.set('t:tag', Buffer.from('v1'), 60_000);
+  await store.set('e:gone', long, 1);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(await store.peekMany!(['e:long', 't:tag', 't:none'])).toEqual([fingerprint(long), Buffer.from('v1'), undefined]);
+  expect(await store.peekMany!(['e:short'])).toEqual([fingerprint(bytes)]);
+  expect(await store.peekMany!(['e:absent', 't:tag'])).toEqual([undefined, Buffer.from('v1')]);
+  expect(await store.peekMany!(['e:gone'])).toEqual([undefined]);
+  // Peeks and whole reads of one key in the same batch each get their own answer.
+  const [peeked, whole] = await Promise.all([store.peekMany!(['e:long']), store.getMany(['e:long'])]);
+  expect([peeked[0], whole[0]]).toEqual([fingerprint(long), long]);
+}
 
 describe('stores Larder builds from a URL', () => {
   describe('on SQLite', () => {
@@ -45,6 +64,8 @@ describe('stores Larder builds from a URL', () => {
       expect(keys).not.toContain('larder:e:short');
       expect(keys).toContain('larder:e:forever');
     });
+
+    it('answer a peek with the fingerprint of the stored value', () => expectPeeks(store));
 
     it('answer 200 concurrent reads of different keys with the right values, in a few queries', async () => {
       await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`e:n${i}`, Buffer.from(`value ${i}`), 60_000)));
@@ -116,6 +137,11 @@ describe('stores Larder builds from a URL', () => {
       expect(raw).toContain('LRDR');
       expect(Number(execFileSync('redis-cli', ['-p', String(redis.port), 'PTTL', 'larder::e:k']).toString())).toBeGreaterThan(0);
       expect(await store.getMany(['e:k', 'e:absent'])).toEqual([bytes, undefined]);
+    });
+
+    it('answer a peek with the fingerprint of the stored value', async ({ skip }) => {
+      if (!store) return skip('redis-server is not installed (it is required under CI=true)');
+      await expectPeeks(store);
     });
   });
 });

@@ -59,6 +59,8 @@ export class KeyvStore implements Store {
   readonly keyv: Keyv;
   readonly #sweeper: NodeJS.Timeout | undefined;
   readonly #raw: RawAccess | undefined;
+  /** Only with raw access: a Keyv record has no fingerprint short of reading it whole. */
+  readonly peekMany?: (keys: readonly string[]) => Promise<Array<Buffer | undefined>>;
   /** Settles when the Redis client's connection attempt in flight (if any) reports `ready` or `error`. */
   #dialing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -79,7 +81,13 @@ export class KeyvStore implements Store {
 
   constructor(keyv: Keyv, options: KeyvStoreOptions = {}) {
     this.keyv = keyv;
-    this.#raw = options.raw;
+    const raw = (this.#raw = options.raw);
+    if (raw) {
+      this.peekMany = async (keys) => {
+        this.#assertOpen();
+        return raw.peekMany(keys);
+      };
+    }
     const adapter = this.#adapter();
     this.kind = options.kind ?? detectKind(adapter);
     keyv.throwOnErrors = true;

@@ -1,3 +1,5 @@
+import { FINGERPRINT } from '../store.js';
+
 /**
  * Byte-level reads and writes for the stores Larder builds from a URL. Keyv's record format
  * (`{ value, expires }` as JSON, the bytes as base64) costs a UTF-8 decode, a JSON.parse and a
@@ -8,6 +10,8 @@
 /** Value access that bypasses Keyv's serialization. */
 export interface RawAccess {
   getMany(keys: readonly string[]): Promise<Array<Buffer | undefined>>;
+  /** `getMany` with the first value as its fingerprint (see `Store.peekMany`). */
+  peekMany(keys: readonly string[]): Promise<Array<Buffer | undefined>>;
   set(key: string, value: Buffer, ttlMs: number | undefined): Promise<void>;
 }
 
@@ -15,6 +19,7 @@ export interface RawAccess {
 interface RedisLike {
   withTypeMapping(mapping: Record<number, unknown>): RedisLike;
   mGet(keys: string[]): Promise<Array<Buffer | string | null>>;
+  getRange(key: string, start: number, end: number): Promise<Buffer | string>;
   set(key: string, value: Buffer, options?: { PX: number }): Promise<unknown>;
 }
 
@@ -29,6 +34,17 @@ export function redisRawAccess(client: RedisLike, namespace: string): RawAccess 
     async getMany(keys) {
       const values = await bytes.mGet(keys.map(prefix));
       return values.map((value) => (Buffer.isBuffer(value) ? value : undefined));
+    },
+    async peekMany([first, ...rest]) {
+      // Sent in one tick, so node-redis pipelines the three commands into one round trip.
+      const [head, tail, values] = await Promise.all([
+        bytes.getRange(prefix(first!), 0, FINGERPRINT.head - 1),
+        bytes.getRange(prefix(first!), -FINGERPRINT.tail, -1),
+        rest.length > 0 ? bytes.mGet(rest.map(prefix)) : [],
+      ]);
+      // GETRANGE answers "" for a missing key; an envelope is never empty.
+      const peeked = Buffer.isBuffer(head) && head.length > 0 && Buffer.isBuffer(tail) ? Buffer.concat([head, tail]) : undefined;
+      return [peeked, ...values.map((value) => (Buffer.isBuffer(value) ? value : undefined))];
     },
     async set(key, value, ttlMs) {
       await client.set(prefix(key), value, ttlMs === undefined ? undefined : { PX: ttlMs });
@@ -55,24 +71,33 @@ interface SqliteLike {
 export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () => number = Date.now): RawAccess {
   const table = adapter.opts.table ?? 'keyv';
   const prefix = (key: string) => `${namespace}:${key}`;
-  const select = async (keys: readonly string[]): Promise<Map<string, unknown>> => {
-    const rows = await adapter.query(`SELECT key, value FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`, JSON.stringify(keys));
-    return new Map(rows.map((row) => [row.key, row.value]));
+  // Batched reads are named `g<key>` (the value) or `p<key>` (its fingerprint: the expiry, the first bytes
+  // and the last ones, in two columns because SQLite's || would turn the BLOBs into text).
+  const select = async (asked: readonly string[]): Promise<Map<string, unknown>> => {
+    const keysOf = (kind: string) => JSON.stringify(asked.filter((name) => name[0] === kind).map((name) => name.slice(1)));
+    const rows = (await adapter.query(
+      `SELECT 'g' || key AS name, value, NULL AS tail FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) UNION ALL ` +
+        `SELECT 'p' || key, substr(value, 1, ${8 + FINGERPRINT.head}), substr(value, -${FINGERPRINT.tail}) FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
+      keysOf('g'),
+      keysOf('p'),
+    )) as unknown as Array<{ name: string; value: unknown; tail: unknown }>;
+    return new Map(rows.map((row) => [row.name, Buffer.isBuffer(row.value) && Buffer.isBuffer(row.tail) ? Buffer.concat([row.value, row.tail]) : row.value]));
   };
   const batches = new ReadBatcher(select);
+  const read = async (keys: readonly string[]): Promise<Array<Buffer | undefined>> => {
+    const found = await batches.read(keys);
+    const time = now();
+    return keys.map((key) => {
+      const value = found.get(key);
+      // A row in another format (Keyv's JSON text) reads as bytes that fail Larder's envelope check.
+      if (typeof value === 'string') return Buffer.from(value);
+      if (!Buffer.isBuffer(value) || value.length < 8) return undefined;
+      return value.readDoubleBE(0) > time ? value.subarray(8) : undefined;
+    });
+  };
   return {
-    async getMany(keys) {
-      const prefixed = keys.map(prefix);
-      const found = await batches.read(prefixed);
-      const time = now();
-      return prefixed.map((key) => {
-        const value = found.get(key);
-        // A row in another format (Keyv's JSON text) reads as bytes that fail Larder's envelope check.
-        if (typeof value === 'string') return Buffer.from(value);
-        if (!Buffer.isBuffer(value) || value.length < 8) return undefined;
-        return value.readDoubleBE(0) > time ? value.subarray(8) : undefined;
-      });
-    },
+    getMany: (keys) => read(keys.map((key) => `g${prefix(key)}`)),
+    peekMany: ([first, ...rest]) => read([`p${prefix(first!)}`, ...rest.map((key) => `g${prefix(key)}`)]),
     async set(key, value, ttlMs) {
       const row = Buffer.allocUnsafe(8 + value.length);
       row.writeDoubleBE(ttlMs === undefined ? Infinity : now() + ttlMs, 0);

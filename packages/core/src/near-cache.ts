@@ -1,0 +1,73 @@
+import type { Entry } from './entry.js';
+import { fingerprint } from './store.js';
+
+/** A shared store's entry held in process, with what the store answers for it when it is unchanged. */
+export interface NearCopy {
+  readonly bytes: Buffer;
+  readonly entry: Entry;
+  readonly fingerprint: Buffer;
+}
+
+/** Default bound of a larder's near cache: the bytes of the entries it holds. */
+export const DEFAULT_NEAR_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Copies of entries read from or written to a shared store (SQLite, Redis), bounded by bytes (LRU).
+ *
+ * A copy is never trusted alone: each read still asks the store, in its one round trip, for the tag
+ * versions and the entry's fingerprint (`Store.peekMany`) instead of its bytes. The copy is used when
+ * the store still holds exactly that entry, so invalidation, `clear()` and overwrites by other
+ * processes are seen as before; what is saved is moving, checking and decoding the value again.
+ */
+export class NearCache {
+  readonly #maxBytes: number;
+  readonly #copies = new Map<string, NearCopy>();
+  #bytes = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  get size(): number {
+    return this.#copies.size;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The copy of `key`, marked as recently used. */
+  get(key: string): NearCopy | undefined {
+    const copy = this.#copies.get(key);
+    if (copy) {
+      this.#copies.delete(key);
+      this.#copies.set(key, copy);
+    }
+    return copy;
+  }
+
+  /** Keeps `bytes` (a verified envelope) as the copy of `key`; one larger than the whole bound is not kept. */
+  set(key: string, bytes: Buffer, entry: Entry): void {
+    this.delete(key);
+    if (bytes.length > this.#maxBytes) return;
+    this.#copies.set(key, { bytes, entry, fingerprint: fingerprint(bytes) });
+    this.#bytes += bytes.length;
+    for (const [oldest, copy] of this.#copies) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#copies.delete(oldest);
+      this.#bytes -= copy.bytes.length;
+    }
+  }
+
+  delete(key: string): void {
+    const copy = this.#copies.get(key);
+    if (!copy) return;
+    this.#copies.delete(key);
+    this.#bytes -= copy.bytes.length;
+  }
+
+  clear(): void {
+    this.#copies.clear();
+    this.#bytes = 0;
+  }
+}
