@@ -76,7 +76,8 @@ function act(decision: Decision, req: Request, res: Response, next: NextFunction
 
 function send(res: ServerResponse, plan: ReplayPlan): void {
   res.statusCode = plan.status;
-  for (const [name, value] of plan.headers) res.setHeader(name, value);
+  const headers = plan.headers;
+  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
   res.end(plan.body);
 }
 

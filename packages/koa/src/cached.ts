@@ -29,7 +29,9 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
   const cache = new RouteCache(ttlOrOptions, options);
   const { excludeQuery, excludeBody } = cache.config;
 
-  const middleware = async function cached(ctx: RoutedContext, next: Next): Promise<void> {
+  // Not an async function: a hit answers synchronously, without a promise of its own (koa-compose
+  // turns a synchronous throw into a rejection, as it would have been).
+  const middleware = function cached(ctx: RoutedContext, next: Next): Promise<void> | void {
     if (!cache.handles(ctx.method)) return next();
     const query = stripUnkeyed(ctx.query, excludeQuery);
     if (query !== ctx.query) ctx.query = query;
@@ -37,7 +39,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
     const keysBody = ctx.method !== 'GET' && ctx.method !== 'HEAD';
     if (keysBody && request.body !== undefined) request.body = stripUnkeyed(request.body, excludeBody);
     const layer = ctx.matched?.findLast((l) => l.methods.includes(ctx.method) && l.path === (ctx.routerPath ?? ctx._matchedRoute) && l.stack.includes(middleware));
-    let decision = cache.decide(
+    const decision = cache.decide(
       {
         method: ctx.method,
         host: ctx.req.headers.host,
@@ -52,7 +54,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
       },
       isRefresh(ctx.req),
     );
-    if (decision instanceof Promise) decision = await decision;
+    if (decision instanceof Promise) return decision.then((settled) => act(settled, ctx, next));
     return act(decision, ctx, next);
   } as CachedMiddleware;
 
@@ -60,7 +62,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
   return middleware;
 }
 
-async function act(decision: Decision, ctx: Context, next: Next): Promise<void> {
+function act(decision: Decision, ctx: Context, next: Next): Promise<void> | void {
   switch (decision.kind) {
     case 'pass':
       return next();
@@ -80,10 +82,16 @@ async function act(decision: Decision, ctx: Context, next: Next): Promise<void> 
 function send(ctx: Context, plan: ReplayPlan): void {
   ctx.status = plan.status;
   const { res } = ctx;
-  for (const [name, value] of plan.headers) res.setHeader(name, value);
-  if (plan.body === undefined) return;
+  const headers = plan.headers;
+  const body = plan.body;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    // With a body, Koa's body setter writes Content-Length itself.
+    if (body === undefined || name !== 'Content-Length') res.setHeader(name, value);
+  }
+  if (body === undefined) return;
   const typed = ctx.response.get('Content-Type') !== '';
-  ctx.body = plan.body;
+  ctx.body = body;
   if (!typed) ctx.remove('Content-Type');
 }
 

@@ -1,7 +1,8 @@
 import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:http';
 import { Socket } from 'node:net';
 
-const REFRESH = Symbol.for('larder.refresh');
+/** Requests made by `detachedExchange` (a WeakSet: a missing symbol on every request is a slow lookup). */
+const refreshes = new WeakSet<IncomingMessage>();
 
 /**
  * A request/response pair no client waits for: staleWhileRevalidate re-runs a route with it for
@@ -13,7 +14,7 @@ export function detachedExchange(url: string, headers: IncomingHttpHeaders): { r
   req.url = url;
   const { 'if-none-match': _a, 'if-modified-since': _b, range: _c, 'if-range': _d, ...rest } = headers;
   req.headers = rest;
-  (req as IncomingMessage & { [REFRESH]?: boolean })[REFRESH] = true;
+  refreshes.add(req);
   req.push(null);
   const res = new ServerResponse(req);
   // A socketless response never drains: discarding the bytes keeps a piped body flowing to its end.
@@ -23,5 +24,5 @@ export function detachedExchange(url: string, headers: IncomingHttpHeaders): { r
 
 /** Whether this request is a detached refresh (it must run the handler, never read the cache). */
 export function isRefresh(req: IncomingMessage): boolean {
-  return (req as IncomingMessage & { [REFRESH]?: boolean })[REFRESH] === true;
+  return refreshes.has(req);
 }

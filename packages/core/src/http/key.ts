@@ -56,6 +56,50 @@ export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: 
   return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
 }
 
+/** How many simple keys a route remembers before it starts over. */
+const RECENT_KEYS = 4096;
+
+/**
+ * The request keys of one `cached()` route, remembering recent simple ones. A GET whose params and
+ * query hold only strings, on a route without `vary`, `key` or `hashFuncs`, has a canonical text
+ * (method, host and the JSON of params and query): the same text always gives the same key, so a
+ * repeated request skips the SHA-256. Anything else is hashed every time.
+ */
+export class RecentKeys {
+  readonly #config: RouteConfig;
+  readonly #simple: boolean;
+  readonly #keys = new Map<string, string>();
+
+  constructor(config: RouteConfig) {
+    this.#config = config;
+    this.#simple = config.vary.length === 0 && !config.key && !config.hashFuncs;
+  }
+
+  key(facts: RequestFacts, routeName: string): string {
+    if (!this.#simple || (facts.method !== 'GET' && facts.method !== 'HEAD') || !stringFields(facts.params) || !stringFields(facts.query)) {
+      return requestKey(this.#config, facts, routeName);
+    }
+    const text = `${facts.host ?? ''}\0${JSON.stringify(facts.params ?? null)}\0${JSON.stringify(facts.query ?? null)}`;
+    let key = this.#keys.get(text);
+    if (key === undefined) {
+      key = requestKey(this.#config, facts, routeName);
+      if (this.#keys.size >= RECENT_KEYS) this.#keys.clear();
+      this.#keys.set(text, key);
+    }
+    return key;
+  }
+}
+
+/** Undefined, null, or a plain object whose own enumerable fields are all strings: JSON writes it exactly. */
+function stringFields(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const name in value) if (typeof (value as Record<string, unknown>)[name] !== 'string') return false;
+  return true;
+}
+
 /** Values of the named headers; repeated headers keep their order, absent ones are `null`. */
 export function headerValues(names: readonly string[], headers: RequestFacts['headers']): Array<string | string[] | null> {
   return names.map((name) => headers[name] ?? null);

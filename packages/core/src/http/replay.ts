@@ -11,11 +11,11 @@ export interface StoredResponse {
   lastModified?: string;
 }
 
-/** A response ready to be written by an adapter. `body` is undefined for HEAD and 304. */
+/** A response ready to be written by an adapter. `body` is undefined for HEAD and 304. Shared between requests: never mutate it. */
 export interface ReplayPlan {
-  status: number;
-  headers: Array<[string, string | string[]]>;
-  body: Buffer | undefined;
+  readonly status: number;
+  readonly headers: ReadonlyArray<readonly [string, string | string[]]>;
+  readonly body: Buffer | undefined;
 }
 
 /** RFC 9110 §15.4.5: a 304 carries the fields a 200 would have sent among these. */
@@ -34,21 +34,37 @@ export function planReplay(
   reason?: string,
 ): ReplayPlan {
   const stored = entry.header.meta as StoredResponse;
-  const extra: Array<[string, string]> = [
-    ['X-Cache', state],
-    ['Age', String(Math.floor(ageMs / 1000))],
-    ['Server-Timing', `larder;desc="${state.toLowerCase()}"`],
-  ];
-  if (reason) extra.push(['X-Larder-Reason', reason]);
+  const age = Math.floor(ageMs / 1000);
   if (isConditional(request.headers) && fresh(request.headers, validators(stored))) {
     const headers = stored.headers.filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
-    return { status: 304, headers: [...headers, ...extra], body: undefined };
+    return { status: 304, headers: [...headers, ...larderHeaders(state, age, reason)], body: undefined };
   }
-  const headers = [...baseHeaders(entry, stored), ...extra];
   if (request.method === 'HEAD') {
-    return { status: stored.status, headers, body: undefined };
+    return { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age, reason)], body: undefined };
   }
-  return { status: stored.status, headers, body: entry.payload };
+  if (state !== 'HIT' || reason !== undefined) {
+    return { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age, reason)], body: entry.payload };
+  }
+  // The common case: every plain GET hit of an entry within one second of Age gets the same plan.
+  const last = hitPlans.get(entry);
+  if (last !== undefined && last.age === age) return last.plan;
+  const plan: ReplayPlan = { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age)], body: entry.payload };
+  hitPlans.set(entry, { age, plan });
+  return plan;
+}
+
+/** Each entry's last plain GET hit plan and the Age (seconds) it was made for. */
+const hitPlans = new WeakMap<Entry, { age: number; plan: ReplayPlan }>();
+
+/** `X-Cache`, `Age` and `Server-Timing`, plus `X-Larder-Reason` with debugHeaders. */
+function larderHeaders(state: 'HIT' | 'STALE', age: number, reason?: string): Array<[string, string]> {
+  const headers: Array<[string, string]> = [
+    ['X-Cache', state],
+    ['Age', String(age)],
+    ['Server-Timing', state === 'HIT' ? 'larder;desc="hit"' : 'larder;desc="stale"'],
+  ];
+  if (reason) headers.push(['X-Larder-Reason', reason]);
+  return headers;
 }
 
 /** An entry's replay headers minus Larder's own, computed once per decoded entry (memory hits reuse it). */

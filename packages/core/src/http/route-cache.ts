@@ -5,7 +5,7 @@ import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder, ReadResult } from '../larder.js';
 import { Capture, type LeaderOutcome } from './capture.js';
 import { InputGuard } from './guard.js';
-import { requestKey, varyKey, type RequestFacts } from './key.js';
+import { RecentKeys, varyKey, type RequestFacts } from './key.js';
 import { normalizeCachedOptions, type RouteConfig } from './options.js';
 import { hasBody, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
@@ -31,9 +31,13 @@ export class RouteCache {
   readonly #leaders = new Map<string, Promise<LeaderOutcome | undefined>>();
   readonly #refreshing = new Set<string>();
   readonly #warned = new Set<string>();
+  /** The space of the last request: one route's requests usually come in a row. */
+  #lastSpace: { larder: Larder; method: string; routeId: string; codeHash: string; space: CacheSpace } | undefined;
+  readonly #keys: RecentKeys;
 
   constructor(ttlOrOptions: unknown, options: unknown) {
     this.config = normalizeCachedOptions(ttlOrOptions, options);
+    this.#keys = new RecentKeys(this.config);
   }
 
   /** Whether this method is cached at all (adapters skip all work otherwise). */
@@ -59,7 +63,7 @@ export class RouteCache {
     let key: string;
     let tags: readonly string[];
     try {
-      key = larder.entryKey(space, requestKey(this.config, facts, space.name));
+      key = larder.entryKey(space, this.#keys.key(facts, space.name));
       tags = this.config.tags ? this.config.tags(facts.request) : [];
     } catch (error) {
       if (!(error instanceof LarderError)) throw error;
@@ -95,7 +99,7 @@ export class RouteCache {
     const reasons = this.config.debugHeaders;
     if (!refresh && read.state === 'fresh') {
       space.stats.hits++;
-      larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: read.ageMs });
+      if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: read.ageMs });
       return { kind: 'replay', plan: planReplay(read.entry, facts, 'HIT', read.ageMs), refresh: false };
     }
     const staleEntry = read.state === 'stale' || (refresh && read.state === 'fresh') ? read.entry : undefined;
@@ -158,6 +162,16 @@ export class RouteCache {
   }
 
   #space(larder: Larder, facts: RequestFacts): CacheSpace {
+    const last = this.#lastSpace;
+    if (last !== undefined && last.larder === larder && last.method === facts.method && last.routeId === facts.routeId && last.codeHash === facts.codeHash) {
+      return last.space;
+    }
+    const space = this.#findSpace(larder, facts);
+    this.#lastSpace = { larder, method: facts.method, routeId: facts.routeId, codeHash: facts.codeHash, space };
+    return space;
+  }
+
+  #findSpace(larder: Larder, facts: RequestFacts): CacheSpace {
     let spaces = this.#spaces.get(larder);
     if (!spaces) this.#spaces.set(larder, (spaces = new Map()));
     const method = facts.method === 'HEAD' ? 'GET' : facts.method;

@@ -69,6 +69,8 @@ export class MemoryStore implements Store {
   /** Insertion order is recency order: the first key is the least recently used. */
   readonly #lru = new Map<string, Slot>();
   readonly #pinned = new Map<string, Slot>();
+  /** The key last put at the end of `#lru`: while it is there, reading it again needs no move. */
+  #newest: string | undefined;
   #bytes = 0;
   #sweepCursor: Iterator<[string, Slot]> | undefined;
   #closed = false;
@@ -106,9 +108,10 @@ export class MemoryStore implements Store {
       this.#evict(key, slot, 'expired');
       return undefined;
     }
-    if (!pinned) {
+    if (!pinned && key !== this.#newest) {
       this.#lru.delete(key);
       this.#lru.set(key, slot);
+      this.#newest = key;
     }
     return slot.value;
   }
@@ -133,6 +136,7 @@ export class MemoryStore implements Store {
     if (!pinned && !this.#makeRoom(size, now)) return;
     const slot: Slot = { value: copy(value), expiresAt: now + (ttlMs ?? Infinity), size };
     (pinned ? this.#pinned : this.#lru).set(key, slot);
+    if (!pinned) this.#newest = key;
     this.#bytes += size;
   }
 
@@ -203,6 +207,7 @@ export class MemoryStore implements Store {
   #drop(): void {
     this.#lru.clear();
     this.#pinned.clear();
+    this.#newest = undefined;
     this.#bytes = 0;
     this.#sweepCursor = undefined;
   }
