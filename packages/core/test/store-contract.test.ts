@@ -179,6 +179,21 @@ describe('MemoryStore', () => {
     expect(store.size).toBe(2);
   });
 
+  it('keeps recency right through repeated reads of one entry, deletes and rewrites', async () => {
+    const { store, evictions } = setup({ maxEntries: 3 });
+    for (const key of ['e:a', 'e:b', 'e:c']) await store.set(key, value);
+    for (const key of ['e:c', 'e:c', 'e:a', 'e:a', 'e:b', 'e:b', 'e:c']) store.getSync(key);
+    // Least recently used first: a, b, c.
+    await store.delete('e:c');
+    await store.set('e:c', value);
+    store.getSync('e:a');
+    store.getSync('e:c');
+    // Now b, a, c.
+    await store.set('e:d', value);
+    await store.set('e:e', value);
+    expect(evictions).toEqual([['e:b', 'lru'], ['e:a', 'lru']]);
+  });
+
   it('evicts the least recently used entries to stay within maxBytes', async () => {
     const { store, evictions } = setup({ maxBytes: size * 3 });
     for (const key of ['e:a', 'e:b', 'e:c']) await store.set(key, value);

@@ -1,0 +1,48 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RecentKeys, requestKey, type RequestFacts } from '../src/http/key.js';
+import { normalizeCachedOptions } from '../src/http/options.js';
+
+function facts(overrides: Partial<RequestFacts>): RequestFacts {
+  return { method: 'GET', host: 'example.com', routeId: '/items/:id', codeHash: '', params: {}, query: {}, body: undefined, headers: {}, request: {}, ...overrides };
+}
+
+const field = fc.string({ maxLength: 6 });
+const flat = fc.dictionary(field, fc.string({ maxLength: 8 }), { maxKeys: 5 });
+const nested = fc.dictionary(field, fc.oneof(fc.string({ maxLength: 4 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 }), fc.dictionary(field, fc.string(), { maxKeys: 2 })), { maxKeys: 4 });
+
+describe('request keys remembered by a route', () => {
+  it('are the keys requestKey computes, for any params and query, asked any number of times', () => {
+    const config = normalizeCachedOptions('1m', undefined);
+    const keys = new RecentKeys(config);
+    fc.assert(
+      fc.property(fc.constantFrom('GET', 'HEAD'), fc.constantFrom('example.com', 'Example.COM', undefined), flat, fc.oneof(flat, nested), (method, host, params, query) => {
+        const request = facts({ method, host, params, query });
+        const expected = requestKey(config, request, 'GET /items/:id');
+        expect(keys.key(request, 'GET /items/:id')).toBe(expected);
+        expect(keys.key(facts({ method, host, params: { ...params }, query: structuredClone(query) }), 'GET /items/:id')).toBe(expected);
+      }),
+    );
+  });
+
+  it('tell apart requests whose fields differ only in where a string ends', () => {
+    const keys = new RecentKeys(normalizeCachedOptions('1m', undefined));
+    const a = keys.key(facts({ query: { a: 'b\u0000', c: 'd' } }), 'r');
+    const b = keys.key(facts({ query: { a: 'b', '\u0000c': 'd' } }), 'r');
+    const c = keys.key(facts({ params: { a: 'b' }, query: {} }), 'r');
+    const d = keys.key(facts({ params: {}, query: { a: 'b' } }), 'r');
+    expect(new Set([a, b, c, d]).size).toBe(4);
+  });
+
+  it('follow vary, key() and hashFuncs on every request', () => {
+    let calls = 0;
+    const config = normalizeCachedOptions({ ttl: '1m', key: () => `tenant-${++calls}` }, undefined);
+    const keys = new RecentKeys(config);
+    const first = keys.key(facts({}), 'r');
+    const second = keys.key(facts({}), 'r');
+    expect([calls, first === second]).toEqual([2, false]);
+
+    const varied = new RecentKeys(normalizeCachedOptions({ ttl: '1m', vary: ['accept-language'] }, undefined));
+    expect(varied.key(facts({ headers: { 'accept-language': 'fr' } }), 'r')).not.toBe(varied.key(facts({ headers: { 'accept-language': 'de' } }), 'r'));
+  });
+});
