@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { HINT, prepareLarder } from './lib/build.ts';
 import { measured, targetText, verdict } from './lib/checks.ts';
 import { isFullRun, parseCli, USAGE, type BenchOptions } from './lib/cli.ts';
+import { planCpus } from './lib/cpus.ts';
 import { describeMachine, loadAverage } from './lib/machine.ts';
 import { BENCH_DIR, ROOT, TMP_DIR } from './lib/paths.ts';
 import { redisUnavailable, startRedis, type RedisServer } from './lib/redis.ts';
@@ -76,6 +77,8 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const cpus = planCpus(options.pin);
+  console.log(`CPUs: ${cpus.description}`);
   const startedAt = new Date();
   const machine = describeMachine(redisVersion());
   if (machine.loadAtStart > machine.cores) {
@@ -129,7 +132,7 @@ async function main(): Promise<number> {
     );
     writeFileSync(
       join(outDir, 'RESULTS.md'),
-      resultsMarkdown({ options, fullRun, machine, startedAt, elapsedSeconds, reports, skipped, chartFile, limits: readLimits() }),
+      resultsMarkdown({ options, fullRun, machine, cpus: cpus.description, startedAt, elapsedSeconds, reports, skipped, chartFile, limits: readLimits() }),
     );
 
     console.log(`\n${textTable(checksTable(checks))}`);

@@ -15,6 +15,8 @@ export interface BenchOptions {
   larder: boolean;
   /** False with --no-build: use packages/*\/dist as they are. */
   build: boolean;
+  /** False with --no-pin: servers and the load generator are not pinned to separate CPUs. */
+  pin: boolean;
   /** Print the case ids and exit. */
   list: boolean;
   help: boolean;
@@ -33,6 +35,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections C    autocannon connections for throughput runs (default 32)
   --no-larder        skip every Larder contender (and the build)
   --no-build         do not run \`npm run build\` first
+  --no-pin           do not pin servers to CPU 0 and the load generator to CPU 1
   --out DIR          where to write RESULTS.md and ratios.svg
   --list             print the case ids and exit
 
@@ -51,6 +54,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
       connections: { type: 'string' },
       'no-larder': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
       out: { type: 'string' },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -67,6 +71,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
     connections: numberFlag('--connections', values.connections, 32),
     larder: !values['no-larder'],
     build: !values['no-build'],
+    pin: !values['no-pin'],
     list: values.list,
     help: values.help,
     out: values.out,
@@ -75,7 +80,7 @@ export function parseCli(argv: readonly string[]): BenchOptions {
 
 /** A full run measures every case with the default schedule; only full runs publish results. */
 export function isFullRun(options: BenchOptions): boolean {
-  return !options.quick && options.only.length === 0 && options.larder;
+  return !options.quick && options.only.length === 0 && options.larder && options.pin;
 }
 
 function numberFlag(flag: string, raw: string | undefined, fallback: number, allowZero = false): number {

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuPlan } from './cpus.ts';
 import { track } from './spawn.ts';
 
 /** A throwaway redis-server on a free loopback port: no RDB snapshots, no AOF. */
@@ -23,11 +24,8 @@ export function redisUnavailable(): string | undefined {
 
 export async function startRedis(dir: string): Promise<RedisServer> {
   const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const { command: program, args } = cpuPlan().anyCpuCommand('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+  const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   track(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

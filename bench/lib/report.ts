@@ -32,13 +32,15 @@ function markdownTable(table: Table): string {
 
 function flags(options: BenchOptions): string {
   const only = options.only.length > 0 ? `--only ${options.only.join(',')}` : '';
-  return [options.quick ? '--quick' : '', only, options.larder ? '' : '--no-larder'].filter(Boolean).join(' ');
+  return [options.quick ? '--quick' : '', only, options.larder ? '' : '--no-larder', options.pin ? '' : '--no-pin'].filter(Boolean).join(' ');
 }
 
 export interface ResultsDocument {
   options: BenchOptions;
   fullRun: boolean;
   machine: Machine;
+  /** Which CPUs the servers and the load generator ran on (bench/lib/cpus.ts). */
+  cpus: string;
   startedAt: Date;
   elapsedSeconds: number;
   reports: readonly ScenarioReport[];
@@ -66,6 +68,7 @@ export function resultsMarkdown(doc: ResultsDocument): string {
       `${options.rounds} round(s) × ${options.duration} s per contender, ${options.warmup} s warm-up, ${options.connections} connections`,
     `- **Machine:** ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, ${machine.os}, ` +
       `1-min load average ${machine.loadAtStart} at start, ${machine.loadAtEnd ?? '?'} at end`,
+    `- **CPUs:** ${doc.cpus}`,
     `- **Node:** ${machine.node}; **Redis:** ${machine.redis}; **commit:** ${machine.commit}`,
     `- **Packages:** ${Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(', ')}`,
     `- **Targets:** ${counts.pass} pass, ${counts.miss} miss, ${counts['n/a']} not measured`,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { cpuPlan } from './cpus.ts';
 import { ROOT, RUNTIME_TSCONFIG } from './paths.ts';
 
 /** A program the runner starts with `node [nodeFlags] --import tsx <file> [args]`, cwd = repo root. */
@@ -37,7 +38,8 @@ export function track(child: ChildProcess): void {
 }
 
 function launch(spec: ProcessSpec): { child: ChildProcess; stderr: string[] } {
-  const child = spawn(process.execPath, [...(spec.nodeFlags ?? []), '--import', 'tsx', spec.file, ...spec.args], {
+  const { command, args } = cpuPlan().serverCommand(process.execPath, [...(spec.nodeFlags ?? []), '--import', 'tsx', spec.file, ...spec.args]);
+  const child = spawn(command, args, {
     cwd: ROOT,
     // production: what servers run with; apicache also skips its debug headers then.
     env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: RUNTIME_TSCONFIG },
