@@ -7,6 +7,10 @@ function facts(overrides: Partial<RequestFacts>): RequestFacts {
   return { method: 'GET', host: 'example.com', routeId: '/items/:id', codeHash: '', params: {}, query: {}, body: undefined, headers: {}, request: {}, ...overrides };
 }
 
+/** Entry keys are the request keys themselves here; the space only scopes what is remembered. */
+const larder = { entryKey: (_space: { name: string }, hash: string) => hash };
+const space = { name: 'GET /items/:id' };
+
 const field = fc.string({ maxLength: 6 });
 const flat = fc.dictionary(field, fc.string({ maxLength: 8 }), { maxKeys: 5 });
 const nested = fc.dictionary(field, fc.oneof(fc.string({ maxLength: 4 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 3 }), fc.dictionary(field, fc.string(), { maxKeys: 2 })), { maxKeys: 4 });
@@ -19,30 +23,40 @@ describe('request keys remembered by a route', () => {
       fc.property(fc.constantFrom('GET', 'HEAD'), fc.constantFrom('example.com', 'Example.COM', undefined), flat, fc.oneof(flat, nested), (method, host, params, query) => {
         const request = facts({ method, host, params, query });
         const expected = requestKey(config, request, 'GET /items/:id');
-        expect(keys.key(request, 'GET /items/:id')).toBe(expected);
-        expect(keys.key(facts({ method, host, params: { ...params }, query: structuredClone(query) }), 'GET /items/:id')).toBe(expected);
+        expect(keys.key(request, larder, space)).toBe(expected);
+        expect(keys.key(facts({ method, host, params: { ...params }, query: structuredClone(query) }), larder, space)).toBe(expected);
       }),
     );
   });
 
   it('tell apart requests whose fields differ only in where a string ends', () => {
     const keys = new RecentKeys(normalizeCachedOptions('1m', undefined));
-    const a = keys.key(facts({ query: { a: 'b\u0000', c: 'd' } }), 'r');
-    const b = keys.key(facts({ query: { a: 'b', '\u0000c': 'd' } }), 'r');
-    const c = keys.key(facts({ params: { a: 'b' }, query: {} }), 'r');
-    const d = keys.key(facts({ params: {}, query: { a: 'b' } }), 'r');
+    const a = keys.key(facts({ query: { a: 'b\u0000', c: 'd' } }), larder, space);
+    const b = keys.key(facts({ query: { a: 'b', '\u0000c': 'd' } }), larder, space);
+    const c = keys.key(facts({ params: { a: 'b' }, query: {} }), larder, space);
+    const d = keys.key(facts({ params: {}, query: { a: 'b' } }), larder, space);
     expect(new Set([a, b, c, d]).size).toBe(4);
+  });
+
+  it('are remembered per space: the same request in another space gets that space\'s key', () => {
+    const keys = new RecentKeys(normalizeCachedOptions('1m', undefined));
+    const scoped = { entryKey: (where: { name: string }, hash: string) => `${where.name}|${hash}` };
+    const [one, two] = [{ name: 'GET /a' }, { name: 'GET /b' }];
+    const request = facts({ query: { q: 'x' } });
+    expect(keys.key(request, scoped, one)).toMatch(/^GET \/a\|/);
+    expect(keys.key(request, scoped, two)).toMatch(/^GET \/b\|/);
+    expect(keys.key(request, scoped, one)).toMatch(/^GET \/a\|/);
   });
 
   it('follow vary, key() and hashFuncs on every request', () => {
     let calls = 0;
     const config = normalizeCachedOptions({ ttl: '1m', key: () => `tenant-${++calls}` }, undefined);
     const keys = new RecentKeys(config);
-    const first = keys.key(facts({}), 'r');
-    const second = keys.key(facts({}), 'r');
+    const first = keys.key(facts({}), larder, space);
+    const second = keys.key(facts({}), larder, space);
     expect([calls, first === second]).toEqual([2, false]);
 
     const varied = new RecentKeys(normalizeCachedOptions({ ttl: '1m', vary: ['accept-language'] }, undefined));
-    expect(varied.key(facts({ headers: { 'accept-language': 'fr' } }), 'r')).not.toBe(varied.key(facts({ headers: { 'accept-language': 'de' } }), 'r'));
+    expect(varied.key(facts({ headers: { 'accept-language': 'fr' } }), larder, space)).not.toBe(varied.key(facts({ headers: { 'accept-language': 'de' } }), larder, space));
   });
 });

@@ -56,35 +56,47 @@ export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: 
   return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
 }
 
-/** How many simple keys a route remembers before it starts over. */
+/** How many simple keys a route remembers per space before it starts over. */
 const RECENT_KEYS = 4096;
 
+/** What RecentKeys needs of a larder and its spaces (structural, to keep this file free of the engine). */
+interface KeySpace {
+  readonly name: string;
+}
+interface KeyMaker<S extends KeySpace> {
+  entryKey(space: S, hash: string): string;
+}
+
 /**
- * The request keys of one `cached()` route, remembering recent simple ones. A GET whose params and
+ * The store keys of one `cached()` route, remembering recent simple ones. A GET whose params and
  * query hold only strings, on a route without `vary`, `key` or `hashFuncs`, has a canonical text
- * (method, host and the JSON of params and query): the same text always gives the same key, so a
- * repeated request skips the SHA-256. Anything else is hashed every time.
+ * (host and the JSON of params and query): the same text always gives the same key, so a repeated
+ * request skips the SHA-256, and the store looks up a string it has seen (and hashed) before.
+ * Anything else is hashed every time.
  */
 export class RecentKeys {
   readonly #config: RouteConfig;
   readonly #simple: boolean;
-  readonly #keys = new Map<string, string>();
+  readonly #keys = new WeakMap<KeySpace, Map<string, string>>();
 
   constructor(config: RouteConfig) {
     this.#config = config;
     this.#simple = config.vary.length === 0 && !config.key && !config.hashFuncs;
   }
 
-  key(facts: RequestFacts, routeName: string): string {
+  /** `larder.entryKey(space, requestKey(...))`, remembered for simple GETs. */
+  key<S extends KeySpace>(facts: RequestFacts, larder: KeyMaker<S>, space: S): string {
     if (!this.#simple || (facts.method !== 'GET' && facts.method !== 'HEAD') || !stringFields(facts.params) || !stringFields(facts.query)) {
-      return requestKey(this.#config, facts, routeName);
+      return larder.entryKey(space, requestKey(this.#config, facts, space.name));
     }
     const text = `${facts.host ?? ''}\0${JSON.stringify(facts.params ?? null)}\0${JSON.stringify(facts.query ?? null)}`;
-    let key = this.#keys.get(text);
+    let keys = this.#keys.get(space);
+    if (keys === undefined) this.#keys.set(space, (keys = new Map()));
+    let key = keys.get(text);
     if (key === undefined) {
-      key = requestKey(this.#config, facts, routeName);
-      if (this.#keys.size >= RECENT_KEYS) this.#keys.clear();
-      this.#keys.set(text, key);
+      key = larder.entryKey(space, requestKey(this.#config, facts, space.name));
+      if (keys.size >= RECENT_KEYS) keys.clear();
+      keys.set(text, key);
     }
     return key;
   }

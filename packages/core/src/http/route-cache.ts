@@ -63,7 +63,7 @@ export class RouteCache {
     let key: string;
     let tags: readonly string[];
     try {
-      key = larder.entryKey(space, this.#keys.key(facts, space.name));
+      key = this.#keys.key(facts, larder, space);
       tags = this.config.tags ? this.config.tags(facts.request) : [];
     } catch (error) {
       if (!(error instanceof LarderError)) throw error;
