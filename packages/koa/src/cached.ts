@@ -90,7 +90,7 @@ function send(ctx: Context, plan: ReplayPlan): void {
     if (body === undefined || name !== 'Content-Length') res.setHeader(name, value);
   }
   if (body === undefined) return;
-  const typed = ctx.response.get('Content-Type') !== '';
+  const typed = res.hasHeader('Content-Type');
   ctx.body = body;
   if (!typed) ctx.remove('Content-Type');
 }

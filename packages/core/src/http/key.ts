@@ -86,10 +86,8 @@ export class RecentKeys {
 
   /** `larder.entryKey(space, requestKey(...))`, remembered for simple GETs. */
   key<S extends KeySpace>(facts: RequestFacts, larder: KeyMaker<S>, space: S): string {
-    if (!this.#simple || (facts.method !== 'GET' && facts.method !== 'HEAD') || !stringFields(facts.params) || !stringFields(facts.query)) {
-      return larder.entryKey(space, requestKey(this.#config, facts, space.name));
-    }
-    const text = `${facts.host ?? ''}\0${JSON.stringify(facts.params ?? null)}\0${JSON.stringify(facts.query ?? null)}`;
+    const text = this.#simple && (facts.method === 'GET' || facts.method === 'HEAD') ? simpleText(facts) : undefined;
+    if (text === undefined) return larder.entryKey(space, requestKey(this.#config, facts, space.name));
     let keys = this.#keys.get(space);
     if (keys === undefined) this.#keys.set(space, (keys = new Map()));
     let key = keys.get(text);
@@ -102,14 +100,32 @@ export class RecentKeys {
   }
 }
 
-/** Undefined, null, or a plain object whose own enumerable fields are all strings: JSON writes it exactly. */
-function stringFields(value: unknown): boolean {
-  if (value === undefined || value === null) return true;
-  if (typeof value !== 'object') return false;
+/**
+ * The canonical text of a simple request: the host alone when params and query are empty, else
+ * host, params and query separated by NUL (which a Host header and JSON text never contain).
+ * Undefined when params or query hold anything but strings.
+ */
+function simpleText(facts: RequestFacts): string | undefined {
+  const params = fieldsText(facts.params);
+  if (params === undefined) return undefined;
+  const query = fieldsText(facts.query);
+  if (query === undefined) return undefined;
+  const host = facts.host ?? '';
+  return params === '' && query === '' ? host : `${host}\0${params}\0${query}`;
+}
+
+/** `''` for an empty plain object, `'null'` for none, the JSON of a plain object of strings, else undefined. */
+function fieldsText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return 'null';
+  if (typeof value !== 'object') return undefined;
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const name in value) if (typeof (value as Record<string, unknown>)[name] !== 'string') return false;
-  return true;
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  let empty = true;
+  for (const name in value) {
+    if (typeof (value as Record<string, unknown>)[name] !== 'string') return undefined;
+    empty = false;
+  }
+  return empty ? '' : JSON.stringify(value);
 }
 
 /** Values of the named headers; repeated headers keep their order, absent ones are `null`. */
