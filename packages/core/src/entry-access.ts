@@ -78,7 +78,7 @@ export class EntryAccess {
       }
       const bytes = values[0];
       const result = this.#judge(space, key, bytes, versionsAt(names, values, 1));
-      if (result.state !== 'miss' && this.store.peekMany && bytes) this.near.set(key, bytes, result.entry);
+      if (result.state !== 'miss' && bytes && this.store.peekMany && this.near.peek(key)?.bytes !== bytes) this.#keepNear(key, bytes, result.entry);
       return result;
     } catch (error) {
       return this.#readFailed(space, key, error, 'store-error');
@@ -102,11 +102,18 @@ export class EntryAccess {
     } else if (values[0].equals(copy.fingerprint)) {
       values[0] = copy.bytes;
     } else {
-      // Rewritten since the copy was taken (by another process, or this one): read the new bytes.
+      // Rewritten since the copy was taken (by another process, or this one): read it all again, so
+      // that the entry and the tag versions it is judged by come from one moment.
       this.near.delete(key);
-      values[0] = (await store.getMany([key]))[0];
+      return store.getMany(keys);
     }
     return values;
+  }
+
+  /** Keeps a verified entry near; the copy the near cache makes of a view is verified too. */
+  #keepNear(key: string, bytes: Buffer, entry: Entry): void {
+    const kept = this.near.set(key, bytes, entry);
+    if (kept && kept.bytes !== bytes) this.#verified.set(kept.bytes, kept.entry);
   }
 
   #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>): ReadResult {
@@ -153,7 +160,7 @@ export class EntryAccess {
     if (spec.meta !== undefined) header.meta = spec.meta;
     const { bytes, entry } = encodeEntryView(header, payload);
     this.#verified.set(bytes, entry);
-    if (this.store.peekMany) this.near.set(key, bytes, entry);
+    if (this.store.peekMany) this.#keepNear(key, bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
     const evicted = space.index.add(key, bytes.length);
     syncSize(space);

@@ -36,6 +36,11 @@ export class NearCache {
     return this.#bytes;
   }
 
+  /** The copy of `key`, without marking it as used. */
+  peek(key: string): NearCopy | undefined {
+    return this.#copies.get(key);
+  }
+
   /** The copy of `key`, marked as recently used. */
   get(key: string): NearCopy | undefined {
     const copy = this.#copies.get(key);
@@ -46,17 +51,24 @@ export class NearCache {
     return copy;
   }
 
-  /** Keeps `bytes` (a verified envelope) as the copy of `key`; one larger than the whole bound is not kept. */
-  set(key: string, bytes: Buffer, entry: Entry): void {
+  /**
+   * Keeps `bytes` (a verified envelope whose payload is `entry.payload`) as the copy of `key`, and
+   * returns what it kept. A view into a larger buffer (a small value in a Redis socket chunk, an
+   * envelope in Node's shared 8 KiB pool) is copied first, so the bound counts what stays in memory.
+   * One larger than the whole bound is not kept.
+   */
+  set(key: string, bytes: Buffer, entry: Entry): NearCopy | undefined {
     this.delete(key);
-    if (bytes.length > this.#maxBytes) return;
-    this.#copies.set(key, { bytes, entry, fingerprint: fingerprint(bytes) });
-    this.#bytes += bytes.length;
-    for (const [oldest, copy] of this.#copies) {
+    if (bytes.length > this.#maxBytes) return undefined;
+    const copy = ownBuffer(bytes, entry);
+    this.#copies.set(key, copy);
+    this.#bytes += copy.bytes.length;
+    for (const [oldest, old] of this.#copies) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#copies.delete(oldest);
-      this.#bytes -= copy.bytes.length;
+      this.#bytes -= old.bytes.length;
     }
+    return this.#copies.get(key);
   }
 
   delete(key: string): void {
@@ -70,4 +82,13 @@ export class NearCache {
     this.#copies.clear();
     this.#bytes = 0;
   }
+}
+
+function ownBuffer(bytes: Buffer, entry: Entry): NearCopy {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return { bytes, entry, fingerprint: fingerprint(bytes) };
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  const start = entry.payload.byteOffset - bytes.byteOffset;
+  const payload = entry.payload.buffer === bytes.buffer && start >= 0 ? own.subarray(start, start + entry.payload.length) : entry.payload;
+  return { bytes: own, entry: { header: entry.header, payload }, fingerprint: fingerprint(own) };
 }

@@ -29,17 +29,24 @@ export interface Store {
   peekMany?(keys: readonly string[]): Promise<Array<Buffer | undefined>>;
 }
 
-/** What a fingerprint keeps of a value: its first `head` bytes, then its last `tail` bytes (they overlap in short values). */
+/** What a fingerprint keeps of a value: its first `head` bytes, its last `tail` bytes (they overlap in short values), then its length. */
 export const FINGERPRINT = { head: 64, tail: 4 } as const;
 
 /**
- * A value's first 64 and last 4 bytes. For Larder's envelopes (entry.ts) that is the start of the
- * header, with the time of the write, and the CRC-32 of everything: two writes of one key with the same
- * fingerprint hold the same bytes.
+ * A value's first 64 bytes, its last 4 and its length (u32, big-endian). For Larder's envelopes
+ * (entry.ts) that is the start of the header, with the time of the write in milliseconds, and the
+ * CRC-32 of everything: two writes of one key share a fingerprint only if they have the same length,
+ * were made in the same millisecond and their checksums collide.
  */
 export function fingerprint(value: Buffer): Buffer {
-  const head = value.subarray(0, Math.min(FINGERPRINT.head, value.length));
-  return Buffer.concat([head, value.subarray(Math.max(0, value.length - FINGERPRINT.tail))]);
+  return fingerprintOf(value.subarray(0, Math.min(FINGERPRINT.head, value.length)), value.subarray(Math.max(0, value.length - FINGERPRINT.tail)), value.length);
+}
+
+/** A fingerprint from its parts, as stores that read them separately get them. */
+export function fingerprintOf(head: Buffer, tail: Buffer, length: number): Buffer {
+  const size = Buffer.allocUnsafe(4);
+  size.writeUInt32BE(length >>> 0, 0);
+  return Buffer.concat([head, tail, size]);
 }
 
 /** Keys Larder writes. Tag versions live beside entries so that every process sharing a store sees them. */

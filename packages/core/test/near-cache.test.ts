@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLarder } from '../src/index.js';
+import { cacheData, createLarder, type Store } from '../src/index.js';
 import { encodeEntryView } from '../src/entry.js';
 import { NearCache } from '../src/near-cache.js';
 import { fingerprint } from '../src/store.js';
@@ -48,13 +48,85 @@ describe('a near cache', () => {
     expect(fingerprint(one.bytes)).not.toEqual(fingerprint(later.bytes));
     const changed = encodeEntryView(one.entry.header, Buffer.alloc(100, 8)).bytes;
     expect(fingerprint(one.bytes)).not.toEqual(fingerprint(changed));
-    expect(near(one.bytes).fingerprint).toEqual(Buffer.concat([one.bytes.subarray(0, 64), one.bytes.subarray(-4)]));
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(one.bytes.length);
+    expect(near(one.bytes).fingerprint).toEqual(Buffer.concat([one.bytes.subarray(0, 64), one.bytes.subarray(-4), length]));
 
     function near(bytes: Buffer) {
       const cache = new NearCache(10_000);
       cache.set('k', bytes, one.entry);
       return cache.get('k')!;
     }
+  });
+
+  it('copies a view into a larger buffer, so that its bound counts what stays in memory', () => {
+    const { bytes, entry } = envelope(300);
+    const chunk = Buffer.alloc(64 * 1024);
+    bytes.copy(chunk, 1000);
+    const view = chunk.subarray(1000, 1000 + bytes.length);
+    const viewEntry = { header: entry.header, payload: view.subarray(bytes.length - 4 - 300, bytes.length - 4) };
+    const kept = new NearCache(10_000).set('k', view, viewEntry)!;
+    expect(kept.bytes.buffer.byteLength).toBe(bytes.length);
+    expect(kept.bytes).toEqual(bytes);
+    expect(kept.entry.payload).toEqual(entry.payload);
+    expect(kept.entry.payload.buffer).toBe(kept.bytes.buffer);
+  });
+});
+
+/** A shared store in a Map, with a hook that runs in the middle of a peek: after the tag versions are read, before the entry is. */
+function sharedMapStore() {
+  const values = new Map<string, Buffer>();
+  let afterPeek: (() => Promise<void>) | undefined;
+  const read = (key: string) => values.get(key);
+  const store: Store = {
+    kind: 'shared-map',
+    get: async (key) => read(key),
+    getMany: async (keys) => keys.map(read),
+    async peekMany([first, ...rest]) {
+      const tags = rest.map(read);
+      const hook = afterPeek;
+      afterPeek = undefined;
+      await hook?.();
+      const value = read(first!);
+      return [value && fingerprint(value), ...tags];
+    },
+    set: async (key, value) => void values.set(key, Buffer.from(value)),
+    delete: async (key) => values.delete(key),
+    clear: async () => values.clear(),
+    close: async () => {},
+  };
+  return { store, values, onNextPeek: (hook: () => Promise<void>) => (afterPeek = hook) };
+}
+
+describe('a read through the near cache', () => {
+  it('judges an entry rewritten during the read by the tag versions of that rewrite', async () => {
+    const { store, onNextPeek } = sharedMapStore();
+    const [first, second] = [createLarder({ store }), createLarder({ store })];
+    const runs: string[] = [];
+    const profileIn = (larder: typeof first, by: string) =>
+      cacheData(async function profile(id: number) {
+        runs.push(by);
+        return { id, by };
+      }, { larder });
+    const [inFirst, inSecond] = [profileIn(first, 'first'), profileIn(second, 'second')];
+    const written = new Promise((resolve) => first.once('set', resolve));
+    await inFirst(1);
+    await written;
+
+    // In the middle of the peek, another instance clears the function (a new tag version) and writes
+    // a new entry stamped with it: the peek answers the old versions and a fingerprint that no longer
+    // matches. Judged by those old versions, the new entry would read as invalidated and be deleted.
+    onNextPeek(async () => {
+      await inSecond.clear();
+      const rewritten = new Promise((resolve) => second.once('set', resolve));
+      await inSecond(1);
+      await rewritten;
+    });
+    expect(await inFirst(1)).toEqual({ id: 1, by: 'second' });
+    expect(runs).toEqual(['first', 'second']);
+    expect(await inSecond(1)).toEqual({ id: 1, by: 'second' });
+    expect(runs).toEqual(['first', 'second']);
+    await Promise.all([first.close(), second.close()]);
   });
 });
 

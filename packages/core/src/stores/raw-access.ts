@@ -1,4 +1,4 @@
-import { FINGERPRINT } from '../store.js';
+import { FINGERPRINT, fingerprintOf } from '../store.js';
 
 /**
  * Byte-level reads and writes for the stores Larder builds from a URL. Keyv's record format
@@ -20,6 +20,7 @@ interface RedisLike {
   withTypeMapping(mapping: Record<number, unknown>): RedisLike;
   mGet(keys: string[]): Promise<Array<Buffer | string | null>>;
   getRange(key: string, start: number, end: number): Promise<Buffer | string>;
+  strLen(key: string): Promise<number>;
   set(key: string, value: Buffer, options?: { PX: number }): Promise<unknown>;
 }
 
@@ -36,14 +37,16 @@ export function redisRawAccess(client: RedisLike, namespace: string): RawAccess 
       return values.map((value) => (Buffer.isBuffer(value) ? value : undefined));
     },
     async peekMany([first, ...rest]) {
-      // Sent in one tick, so node-redis pipelines the three commands into one round trip.
-      const [head, tail, values] = await Promise.all([
+      // Sent in one tick, so node-redis pipelines the four commands into one round trip. They are not
+      // atomic: a write landing between them gives a fingerprint that matches nothing, and a whole read.
+      const [head, tail, length, values] = await Promise.all([
         bytes.getRange(prefix(first!), 0, FINGERPRINT.head - 1),
         bytes.getRange(prefix(first!), -FINGERPRINT.tail, -1),
+        bytes.strLen(prefix(first!)),
         rest.length > 0 ? bytes.mGet(rest.map(prefix)) : [],
       ]);
       // GETRANGE answers "" for a missing key; an envelope is never empty.
-      const peeked = Buffer.isBuffer(head) && head.length > 0 && Buffer.isBuffer(tail) ? Buffer.concat([head, tail]) : undefined;
+      const peeked = Buffer.isBuffer(head) && head.length > 0 && Buffer.isBuffer(tail) ? fingerprintOf(head, tail, length) : undefined;
       return [peeked, ...values.map((value) => (Buffer.isBuffer(value) ? value : undefined))];
     },
     async set(key, value, ttlMs) {
@@ -71,17 +74,19 @@ interface SqliteLike {
 export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () => number = Date.now): RawAccess {
   const table = adapter.opts.table ?? 'keyv';
   const prefix = (key: string) => `${namespace}:${key}`;
-  // Batched reads are named `g<key>` (the value) or `p<key>` (its fingerprint: the expiry, the first bytes
-  // and the last ones, in two columns because SQLite's || would turn the BLOBs into text).
+  // Batched reads are named `g<key>` (the value) or `p<key>` (its fingerprint: the expiry and the first
+  // bytes, the last ones and the length, in columns of their own because SQLite's || would turn BLOBs into text).
+  const peekedRow = (row: { value: unknown; tail: unknown; size: unknown }): unknown =>
+    Buffer.isBuffer(row.value) && Buffer.isBuffer(row.tail) && typeof row.size === 'number' ? fingerprintOf(row.value, row.tail, row.size) : row.value;
   const select = async (asked: readonly string[]): Promise<Map<string, unknown>> => {
     const keysOf = (kind: string) => JSON.stringify(asked.filter((name) => name[0] === kind).map((name) => name.slice(1)));
     const rows = (await adapter.query(
-      `SELECT 'g' || key AS name, value, NULL AS tail FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) UNION ALL ` +
-        `SELECT 'p' || key, substr(value, 1, ${8 + FINGERPRINT.head}), substr(value, -${FINGERPRINT.tail}) FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
+      `SELECT 'g' || key AS name, value, NULL AS tail, NULL AS size FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) UNION ALL ` +
+        `SELECT 'p' || key, substr(value, 1, ${8 + FINGERPRINT.head}), substr(value, -${FINGERPRINT.tail}), length(value) - 8 FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
       keysOf('g'),
       keysOf('p'),
-    )) as unknown as Array<{ name: string; value: unknown; tail: unknown }>;
-    return new Map(rows.map((row) => [row.name, Buffer.isBuffer(row.value) && Buffer.isBuffer(row.tail) ? Buffer.concat([row.value, row.tail]) : row.value]));
+    )) as unknown as Array<{ name: string; value: unknown; tail: unknown; size: unknown }>;
+    return new Map(rows.map((row) => [row.name, peekedRow(row)]));
   };
   const batches = new ReadBatcher(select);
   const read = async (keys: readonly string[]): Promise<Array<Buffer | undefined>> => {
