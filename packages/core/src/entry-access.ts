@@ -165,8 +165,7 @@ export class EntryAccess {
     const evicted = space.index.add(key, bytes.length);
     syncSize(space);
     for (const old of evicted) {
-      this.near.delete(old);
-      this.store.delete(old).catch((error: unknown) => this.#emitError(space, error, 'store-error', old));
+      this.forget(old).catch((error: unknown) => this.#emitError(space, error, 'store-error', old));
       this.#emit('evict', { cache: space.name, kind: space.kind, key: old, reason: 'max-entries' });
     }
     const dropping = this.#dropping.get(key);
@@ -184,10 +183,15 @@ export class EntryAccess {
     return entry;
   }
 
-  #drop(space: CacheSpace, key: string): void {
+  /** Deletes an entry from the store, and its copy from the near cache. */
+  forget(key: string): Promise<boolean> {
     this.near.delete(key);
+    return this.store.delete(key);
+  }
+
+  #drop(space: CacheSpace, key: string): void {
     if (space.index.remove(key)) syncSize(space);
-    const deleted = this.store.delete(key).then(
+    const deleted = this.forget(key).then(
       () => undefined,
       (error: unknown) => this.#emitError(space, error, 'store-error', key),
     );

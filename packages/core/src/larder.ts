@@ -173,20 +173,18 @@ export class Larder extends EventEmitter {
     this.#assertOpen();
     space.index.remove(key);
     syncSize(space);
-    this.#entries.near.delete(key);
-    await this.#entries.store.delete(key);
+    await this.#entries.forget(key);
   }
 
   /** @internal Drops every entry of one function or route, in every process sharing the store. */
   async clearSpace(space: CacheSpace): Promise<void> {
     this.#assertOpen();
     const keys = space.index.keys();
-    for (const key of keys) this.#entries.near.delete(key);
     space.index.clear();
     syncSize(space);
     await Promise.all([
       this.#bumpTag(spaceTag(space)),
-      ...keys.map((key) => this.#entries.store.delete(key)),
+      ...keys.map((key) => this.#entries.forget(key)),
     ]);
   }
 
@@ -196,10 +194,7 @@ export class Larder extends EventEmitter {
     const deletes: Array<Promise<boolean>> = [];
     for (const space of this.#spaces.values()) {
       if (space.kind !== kind) continue;
-      for (const key of space.index.keys()) {
-        this.#entries.near.delete(key);
-        deletes.push(this.#entries.store.delete(key));
-      }
+      for (const key of space.index.keys()) deletes.push(this.#entries.forget(key));
       space.index.clear();
       syncSize(space);
     }

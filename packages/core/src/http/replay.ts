@@ -39,17 +39,13 @@ export function planReplay(
     const headers = stored.headers.filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
     return { status: 304, headers: [...headers, ...larderHeaders(state, age, reason)], body: undefined };
   }
-  if (request.method === 'HEAD') {
-    return { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age, reason)], body: undefined };
-  }
-  if (state !== 'HIT' || reason !== undefined) {
-    return { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age, reason)], body: entry.payload };
-  }
-  // The common case: every plain GET hit of an entry within one second of Age gets the same plan.
-  const last = hitPlans.get(entry);
+  const body = request.method === 'HEAD' ? undefined : entry.payload;
+  // The common case, a plain GET hit: every one of an entry within one second of Age gets the same plan.
+  const shared = body !== undefined && state === 'HIT' && reason === undefined;
+  const last = shared ? hitPlans.get(entry) : undefined;
   if (last !== undefined && last.age === age) return last.plan;
-  const plan: ReplayPlan = { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age)], body: entry.payload };
-  hitPlans.set(entry, { age, plan });
+  const plan: ReplayPlan = { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age, reason)], body };
+  if (shared) hitPlans.set(entry, { age, plan });
   return plan;
 }
 
