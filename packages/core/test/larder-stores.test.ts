@@ -588,6 +588,22 @@ interface IntegrityBackend {
   open(): { larder: Larder; raw: Store; writeForeign(key: string): Promise<void> };
 }
 
+/** A SQLite file or Redis database; another program's JSON record goes under our key through a Keyv instance on the same keys. */
+function sharedIntegrityBackend(makeUrl: () => string): IntegrityBackend {
+  return {
+    open() {
+      const url = makeUrl();
+      const namespace = ns();
+      const raw = openRaw(url, namespace);
+      return {
+        larder: open({ store: url, namespace }),
+        raw,
+        writeForeign: async (key) => void (await raw.keyv.set(key, { user: 42, role: 'admin' })),
+      };
+    },
+  };
+}
+
 const integrityBackends: Array<[string, IntegrityBackend]> = [
   [
     'memory',
@@ -602,41 +618,8 @@ const integrityBackends: Array<[string, IntegrityBackend]> = [
       },
     },
   ],
-  [
-    'SQLite',
-    {
-      open() {
-        const url = sqliteUrl();
-        const namespace = ns();
-        const raw = openRaw(url, namespace);
-        return {
-          larder: open({ store: url, namespace }),
-          raw,
-          // Another program's JSON record under our key, through a Keyv instance on the same table.
-          writeForeign: async (key) => void (await raw.keyv.set(key, { user: 42, role: 'admin' })),
-        };
-      },
-    },
-  ],
-  ...(redis
-    ? [
-        [
-          'Redis',
-          {
-            open() {
-              const url = redisDbUrl();
-              const namespace = ns();
-              const raw = openRaw(url, namespace);
-              return {
-                larder: open({ store: url, namespace }),
-                raw,
-                writeForeign: async (key: string) => void (await raw.keyv.set(key, { user: 42, role: 'admin' })),
-              };
-            },
-          },
-        ] as [string, IntegrityBackend],
-      ]
-    : []),
+  ['SQLite', sharedIntegrityBackend(sqliteUrl)],
+  ...(redis ? [['Redis', sharedIntegrityBackend(redisDbUrl)] as [string, IntegrityBackend]] : []),
 ];
 
 const corruptions: Array<[string, (raw: Store, key: string, writeForeign: (key: string) => Promise<void>) => Promise<void>]> = [
@@ -697,12 +680,7 @@ describe.each(integrityBackends)('when an entry in the %s store is damaged behin
 
 // ---- 4b. the near cache ----------------------------------------------------------------------------------
 
-const nearBackends: Array<[label: string, url: () => string]> = [
-  ['SQLite', sqliteUrl],
-  ...(redis ? [['Redis', redisDbUrl] as [string, () => string]] : []),
-];
-
-describe.each(nearBackends)('the near cache, on %s', (_label, makeUrl) => {
+describe.each(sharedStores)('the near cache, on %s', (_label, _kind, makeUrl) => {
   /** Larders on one store and namespace, as separate app instances would be. */
   function shared() {
     const url = makeUrl();
