@@ -1,12 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the sources; `npm test` builds first so the published dist type-checks too.
-    alias: { '@larder/core': src('core'), '@larder/express': src('express'), '@larder/koa': src('koa') },
+    alias: [
+      { find: /^@larder\/core\/adapter$/, replacement: src('core', 'adapter') },
+      { find: /^@larder\/core$/, replacement: src('core') },
+      { find: /^@larder\/express$/, replacement: src('express') },
+      { find: /^@larder\/koa$/, replacement: src('koa') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],

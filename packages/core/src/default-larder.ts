@@ -1,5 +1,5 @@
 import { Larder, type LarderOptions } from './larder.js';
-import type { ResourceRegistry } from './registry.js';
+import type { ResourceRegistry } from './functions/registry.js';
 
 let instance: Larder | undefined;
 

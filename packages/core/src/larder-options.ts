@@ -1,8 +1,8 @@
 import { systemClock, type Clock } from './clock.js';
 import { parseDuration } from './duration.js';
 import { BadOptionError } from './errors.js';
-import { DEFAULT_NEAR_CACHE_BYTES } from './near-cache.js';
-import type { StoreOption } from './stores/resolve-store.js';
+import { DEFAULT_NEAR_CACHE_BYTES } from './store/near-cache.js';
+import type { StoreOption } from './store/backends/resolve-store.js';
 
 /** Options of `createLarder()` and `configure()`. */
 export interface LarderOptions {

@@ -1,19 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { CacheSpaces, entryKey, syncSize, type CacheSpace } from './cache-space.js';
+import { allTags, CacheSpaces, entryKey, spaceTag, syncSize, type CacheSpace } from './store/cache-space.js';
 import type { Clock } from './clock.js';
-import { NearCache } from './near-cache.js';
-import { EntryAccess, type ReadResult, type WriteSpec } from './entry-access.js';
-import type { Entry } from './entry.js';
+import { NearCache } from './store/near-cache.js';
+import { EntryAccess, type ReadResult, type WriteSpec } from './store/entry-access.js';
+import type { Entry } from './store/entry.js';
 import { BadOptionError, ResourceError } from './errors.js';
 import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
 import { larderSettings, type LarderOptions } from './larder-options.js';
-import { ResourceRegistry } from './registry.js';
+import { ResourceRegistry } from './functions/registry.js';
 import { StatsBook, type CacheStats } from './stats.js';
-import { resolveStore } from './stores/resolve-store.js';
-import { allTags, kindTag, spaceTag, TagVersions } from './tags.js';
+import { resolveStore } from './store/backends/resolve-store.js';
+import { kindTag, TagVersions } from './store/tags.js';
 
-export type { CacheSpace } from './cache-space.js';
-export type { ReadResult, WriteSpec } from './entry-access.js';
+export type { CacheSpace } from './store/cache-space.js';
+export type { ReadResult, WriteSpec } from './store/entry-access.js';
 export type { LarderOptions } from './larder-options.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, encodeEntry, encodeEntryView, type EntryHeader } from '../src/entry.js';
+import { decodeEntry, encodeEntry, encodeEntryView, type EntryHeader } from '../src/store/entry.js';
 
 const header: EntryHeader = { kind: 'http', storedAt: 1, freshUntil: 2, staleUntil: null, tags: { users: 'ab' }, meta: { status: 200, headers: [['ETag', '"x"']] } };
 

@@ -4,8 +4,8 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadOptionError, LarderError, UnhashableParamError, UserHashError } from '../src/errors.js';
-import { hashArguments, hashValue, normalizeHashFuncs, type HashFuncsInput } from '../src/hash.js';
-import { markResource } from '../src/resource-identity.js';
+import { hashArguments, hashValue, normalizeHashFuncs, type HashFuncsInput } from '../src/hash/hash.js';
+import { markResource } from '../src/hash/resource-identity.js';
 
 const HASH_KEY = Symbol.for('larder.hashKey');
 
@@ -644,7 +644,7 @@ describe('across processes', () => {
   }
 
   it('gives the same digests in a fresh Node process, whatever the insertion order', () => {
-    const hashModule = fileURLToPath(new URL('../src/hash.ts', import.meta.url));
+    const hashModule = fileURLToPath(new URL('../src/hash/hash.ts', import.meta.url));
     const script = [
       `import { hashValue } from ${JSON.stringify(hashModule)};`,
       `const corpus = (${buildCorpus.toString()})(true);`,

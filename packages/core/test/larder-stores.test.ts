@@ -23,18 +23,17 @@ import {
   cacheResource,
   configure,
   createLarder,
-  decodeEntry,
   defaultLarder,
   type Larder,
   type LarderEvent,
   type LarderEventName,
   type LarderOptions,
-  type Store,
 } from '../src/index.js';
+import { decodeEntry, type Store } from '../src/adapter.js';
 import { systemClock } from '../src/clock.js';
-import { KeyvStore } from '../src/stores/keyv-store.js';
-import { MemoryStore } from '../src/stores/memory-store.js';
-import { resolveStore } from '../src/stores/resolve-store.js';
+import { KeyvStore } from '../src/store/backends/keyv-store.js';
+import { MemoryStore } from '../src/store/backends/memory-store.js';
+import { resolveStore } from '../src/store/backends/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
 import { deferred, eventually, type Deferred } from '../../../test/support/async.js';
 import { sqliteKeys } from '../../../test/support/sqlite.js';

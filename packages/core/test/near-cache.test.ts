@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cacheData, createLarder, type Store } from '../src/index.js';
-import { encodeEntryView } from '../src/entry.js';
-import { NearCache } from '../src/near-cache.js';
-import { fingerprint } from '../src/store.js';
+import { cacheData, createLarder } from '../src/index.js';
+import type { Store } from '../src/adapter.js';
+import { encodeEntryView } from '../src/store/entry.js';
+import { NearCache } from '../src/store/near-cache.js';
+import { fingerprint } from '../src/store/store.js';
 
 function envelope(size: number, storedAt = 1_700_000_000_000) {
   return encodeEntryView({ kind: 'data', storedAt, freshUntil: null, staleUntil: null, tags: {} }, Buffer.alloc(size, 7));

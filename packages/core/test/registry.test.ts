@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   BadDurationError,
   ResourceError,
-  ResourceRegistry,
   cacheData,
   createLarder,
   defaultLarder,
   resources,
   type Larder,
 } from '../src/index.js';
+import { ResourceRegistry } from '../src/functions/registry.js';
 import { deferred, manualClock } from '../../../test/support/async.js';
 
 class Client {

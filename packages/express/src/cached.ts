@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Larder, type CachedOptions, type Decision, type ReplayPlan } from '@larder/core';
+import type { CachedOptions, Larder } from '@larder/core';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The middleware returned by `cached()`. */

@@ -1,5 +1,6 @@
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type CachedOptions, type Decision, type InputGuard, type Larder, type ReplayPlan } from '@larder/core';
+import type { CachedOptions, Larder } from '@larder/core';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type InputGuard, type ReplayPlan } from '@larder/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The middleware returned by `cached()`. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import etag from 'etag';
-import type { Entry } from '../entry.js';
+import type { Entry } from '../store/entry.js';
 import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder } from '../larder.js';
 import { InputGuard } from './guard.js';

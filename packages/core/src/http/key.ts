@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashArguments } from '../hash.js';
+import { hashArguments } from '../hash/hash.js';
 import type { RouteConfig } from './options.js';
 
 /** What an adapter knows about a request before the handler runs. */

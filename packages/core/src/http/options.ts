@@ -1,6 +1,6 @@
 import { parseDuration } from '../duration.js';
 import { BadOptionError } from '../errors.js';
-import { normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash.js';
+import { normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash/hash.js';
 import type { Larder } from '../larder.js';
 
 /** Options of `cached()` (Express and Koa alike). `Req` is `req` in Express and `ctx` in Koa. */

@@ -1,5 +1,5 @@
 import fresh from 'fresh';
-import type { Entry } from '../entry.js';
+import type { Entry } from '../store/entry.js';
 
 /** What an HTTP entry's metadata holds besides the body bytes. */
 export interface StoredResponse {

@@ -1,5 +1,5 @@
 import { defaultLarder } from '../default-larder.js';
-import type { Entry } from '../entry.js';
+import type { Entry } from '../store/entry.js';
 import { LarderError } from '../errors.js';
 import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder, ReadResult } from '../larder.js';

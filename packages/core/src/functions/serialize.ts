@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { UnserializableReturnValueError, typeName } from './errors.js';
+import { UnserializableReturnValueError, typeName } from '../errors.js';
 
 /**
  * cacheData results are stored with V8's structured serialization, which keeps Date, Map, Set,

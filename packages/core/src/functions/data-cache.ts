@@ -1,7 +1,7 @@
 import { functionSpec, callKey, type CachedFunctionOptions } from './cached-function.js';
-import { defaultLarder } from './default-larder.js';
-import { parseDuration } from './duration.js';
-import type { CacheSpace, Larder, ReadResult } from './larder.js';
+import { defaultLarder } from '../default-larder.js';
+import { parseDuration } from '../duration.js';
+import type { CacheSpace, Larder, ReadResult } from '../larder.js';
 import { deserializeResult, serializeResult } from './serialize.js';
 import { SingleFlight } from './single-flight.js';
 

@@ -1,5 +1,5 @@
 import { KeyIndex } from './key-index.js';
-import type { CacheStats, StatsBook } from './stats.js';
+import type { CacheStats, StatsBook } from '../stats.js';
 import { ENTRY_PREFIX } from './store.js';
 import { spaceTags } from './tags.js';
 
@@ -19,6 +19,14 @@ export interface CacheSpace {
 /** The store key of an entry of `space`; {@link CacheSpaces.ofKey} reads the space back out of it. */
 export function entryKey(space: CacheSpace, hash: string): string {
   return `${ENTRY_PREFIX}${space.id}|${hash}`;
+}
+
+/** A space's own tag (the second of {@link spaceTags}), moved by `clearSpace()`. */
+export const spaceTag = (space: CacheSpace): string => space.tags[1]!;
+
+/** The tags a read checks: the space's, then the caller's. */
+export function allTags(space: CacheSpace, tags: readonly string[]): readonly string[] {
+  return tags.length === 0 ? space.tags : [...space.tags, ...tags];
 }
 
 /** Copies the size of a space's index into its stats, after the index changed. */

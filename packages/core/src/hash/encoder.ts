@@ -1,7 +1,7 @@
 import { BUILT_INS } from './built-ins.js';
 import { DigestWriter, FORMAT_VERSION, Tag } from './digest-writer.js';
 import { Op } from './encoder-ops.js';
-import { UnhashableParamError, UserHashError, typeName } from './errors.js';
+import { UnhashableParamError, UserHashError, typeName } from '../errors.js';
 import { NO_HASH_FUNCS, type HashFuncEntry, type NormalizedHashFuncs } from './hash-funcs.js';
 import { resourceIdentity } from './resource-identity.js';
 

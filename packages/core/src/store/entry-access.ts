@@ -1,7 +1,7 @@
 import { syncSize, type CacheSpace } from './cache-space.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { decodeEntry, encodeEntryView, type Entry, type EntryHeader } from './entry.js';
-import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
+import type { LarderEvent, LarderEventName, LarderReason } from '../events.js';
 import type { NearCache } from './near-cache.js';
 import type { Store } from './store.js';
 import { stampedTags, tagKey, tagsCurrent, versionsAt, type TagVersions } from './tags.js';

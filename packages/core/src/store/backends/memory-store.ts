@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from '../clock.js';
-import { BadOptionError } from '../errors.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { BadOptionError } from '../../errors.js';
 import { TAG_PREFIX, type Store } from '../store.js';
 
 /** Default byte budget of the in-process store: an app that never configures one still never grows unbounded. */

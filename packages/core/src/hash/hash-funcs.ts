@@ -1,4 +1,4 @@
-import { BadOptionError, describe } from './errors.js';
+import { BadOptionError, describe } from '../errors.js';
 
 /** Turns a value of one class into something hashable (its id, a plain summary, …). */
 export type HashFunc = (value: any) => unknown;

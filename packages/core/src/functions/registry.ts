@@ -1,7 +1,7 @@
-import { parseDuration } from './duration.js';
-import { BadOptionError, ResourceError } from './errors.js';
-import type { Larder } from './larder.js';
-import { markResource } from './resource-identity.js';
+import { parseDuration } from '../duration.js';
+import { BadOptionError, ResourceError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { markResource } from '../hash/resource-identity.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Options of `larder.resources.register()`. */
@@ -36,15 +36,16 @@ interface Instance {
  * const pool = await larder.resources.get('db');
  */
 export class ResourceRegistry {
-  readonly #larder: Larder;
+  /** Whose clock measures `ttl`: the owning larder's, read afresh (configure() may replace it). */
+  readonly #owner: { readonly clock: Clock };
   readonly #registrations = new Map<string, Registration<any>>();
   /** Live instances in creation order; disposal walks it backwards. */
   readonly #instances = new Map<string, Instance>();
   readonly #flights = new SingleFlight<unknown>();
   #closed = false;
 
-  constructor(larder: Larder) {
-    this.#larder = larder;
+  constructor(owner: { readonly clock: Clock }) {
+    this.#owner = owner;
   }
 
   /** Declares a resource; nothing is created until the first `get`. */
@@ -113,7 +114,7 @@ export class ResourceRegistry {
       }
     }
     markResource(value, `registry:${name}`);
-    this.#instances.set(name, { name, value, createdAt: this.#larder.clock.now(), disposed: false });
+    this.#instances.set(name, { name, value, createdAt: this.#owner.clock.now(), disposed: false });
     return value;
   }
 
@@ -135,7 +136,7 @@ export class ResourceRegistry {
   }
 
   #expired(instance: Instance, registration: Registration<unknown>): boolean {
-    return registration.ttlMs !== Infinity && this.#larder.clock.now() - instance.createdAt >= registration.ttlMs;
+    return registration.ttlMs !== Infinity && this.#owner.clock.now() - instance.createdAt >= registration.ttlMs;
   }
 
   async #dispose(instance: Instance): Promise<void> {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { CacheSpace } from './cache-space.js';
 import { TAG_PREFIX, type Store } from './store.js';
 
 /*
@@ -17,16 +16,8 @@ export const kindTag = (kind: string): string => `larder:${kind}`;
 /** The tags every entry of a space carries: its kind's, then its own. */
 export const spaceTags = (id: string, kind: string): string[] => [kindTag(kind), `larder:space:${id}`];
 
-/** A space's own tag (the second of {@link spaceTags}), moved by `clearSpace()`. */
-export const spaceTag = (space: CacheSpace): string => space.tags[1]!;
-
 /** Store key of a tag's version. */
 export const tagKey = (tag: string): string => TAG_PREFIX + tag;
-
-/** The tags a read checks: the space's, then the caller's. */
-export function allTags(space: CacheSpace, tags: readonly string[]): readonly string[] {
-  return tags.length === 0 ? space.tags : [...space.tags, ...tags];
-}
 
 /**
  * The tag versions an entry carries. A tag never invalidated has version '0' and is left out:

@@ -1,9 +1,8 @@
 import { Tag, type DigestWriter } from './digest-writer.js';
-import { Op } from './encoder-ops.js';
-import type { Encoder } from './encoder.js';
+import { Op, type ContentWriter } from './encoder-ops.js';
 
 /** Writes the content of one built-in type; containers schedule their children on the encoder's work stack. */
-type ContentEncoder = (encoder: Encoder, value: any) => void;
+type ContentEncoder = (encoder: ContentWriter, value: any) => void;
 
 const typedArrays: ReadonlyArray<readonly [Function & { prototype: object }, number]> = [
   [Buffer, Tag.BUFFER], [Int8Array, Tag.INT8], [Uint8Array, Tag.UINT8], [Uint8ClampedArray, Tag.UINT8_CLAMPED],
@@ -32,7 +31,7 @@ export const BUILT_INS = new Map<object, ContentEncoder>([
   ...errorClasses.map((type): [object, ContentEncoder] => [type.prototype, encodeError]),
 ]);
 
-function encodeArray(e: Encoder, value: readonly unknown[]): void {
+function encodeArray(e: ContentWriter, value: readonly unknown[]): void {
   e.tag(Tag.ARRAY);
   e.u32(value.length);
   let i = 0;
@@ -45,7 +44,7 @@ function encodeArray(e: Encoder, value: readonly unknown[]): void {
 
 // Maps and Sets are unordered: string keys/members are sorted; anything else is hashed entry by entry and the
 // sorted entry digests are hashed, which depends only on the multiset of entries.
-function encodeMap(e: Encoder, value: Map<unknown, unknown>): void {
+function encodeMap(e: ContentWriter, value: Map<unknown, unknown>): void {
   const keys = stringsOrUndefined(value.keys());
   if (keys !== undefined) {
     e.tag(Tag.MAP_STRING_KEYS);
@@ -63,7 +62,7 @@ function encodeMap(e: Encoder, value: Map<unknown, unknown>): void {
   }
 }
 
-function encodeSet(e: Encoder, value: Set<unknown>): void {
+function encodeSet(e: ContentWriter, value: Set<unknown>): void {
   const members = stringsOrUndefined(value.values());
   if (members !== undefined) {
     e.tag(Tag.SET_STRINGS);
@@ -97,7 +96,7 @@ function encodeSearchParams(e: DigestWriter, value: URLSearchParams): void {
   e.tag(0);
 }
 
-function encodeError(e: Encoder, value: Error): void {
+function encodeError(e: ContentWriter, value: Error): void {
   e.tag(Tag.ERROR);
   const hasCause = Object.hasOwn(value, 'cause');
   if (value instanceof AggregateError) e.push(Op.VALUE, value.errors);

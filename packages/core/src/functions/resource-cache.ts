@@ -1,9 +1,9 @@
 import { functionSpec, callKey, type CachedFunctionOptions } from './cached-function.js';
-import { defaultLarder } from './default-larder.js';
-import type { Larder } from './larder.js';
-import { markResource } from './resource-identity.js';
+import { defaultLarder } from '../default-larder.js';
+import type { Larder } from '../larder.js';
+import { markResource } from '../hash/resource-identity.js';
 import { SingleFlight } from './single-flight.js';
-import type { CacheStats } from './stats.js';
+import type { CacheStats } from '../stats.js';
 
 /** Options of `cacheResource()`. */
 export interface CacheResourceOptions<T> extends CachedFunctionOptions {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { parseDuration } from './duration.js';
-import { BadOptionError } from './errors.js';
-import { hashArguments, normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from './hash.js';
-import type { Larder } from './larder.js';
+import { parseDuration } from '../duration.js';
+import { BadOptionError } from '../errors.js';
+import { hashArguments, normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash/hash.js';
+import type { Larder } from '../larder.js';
 import { namedArguments, parseParams, readsThis, type ParamInfo } from './params.js';
 
 /** Options shared by `cacheData` and `cacheResource`. */
