@@ -6,6 +6,8 @@ export const FRAMEWORKS: readonly Framework[] = ['express4', 'express5', 'koa'];
 
 export type Contender =
   | 'floor'
+  /** Koa only, a reference line: answers before routing with ctx.respond = false (no target uses it). */
+  | 'raw'
   | 'framework'
   | 'larder-memory'
   | 'larder-sqlite'
@@ -30,7 +32,7 @@ export function needsRedis(contender: Contender): boolean {
 
 /** Is this contender's route cached (so its handler must not run while hits are measured)? */
 export function isCached(contender: Contender): boolean {
-  return contender !== 'floor' && contender !== 'framework';
+  return contender !== 'floor' && contender !== 'framework' && contender !== 'raw';
 }
 
 /**
@@ -43,6 +45,7 @@ export function serverSpec(label: string, framework: Framework, contender: Conte
   switch (contender) {
     case 'floor':
     case 'framework':
+    case 'raw':
       return { label, file: `bench/servers/${family}-baseline.ts`, args: [...common, '--mode', contender] };
     case 'apicache':
       return { label, file: 'bench/servers/express-apicache.ts', args: common };

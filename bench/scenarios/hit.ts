@@ -18,7 +18,8 @@ interface HitCase extends CaseInfo {
 }
 
 function contendersOf(framework: Framework): Contender[] {
-  return ['floor', 'framework', 'larder-memory', 'larder-sqlite', 'larder-redis', peerOf(framework)];
+  const reference: Contender[] = framework === 'koa' ? ['raw'] : [];
+  return ['floor', ...reference, 'framework', 'larder-memory', 'larder-sqlite', 'larder-redis', peerOf(framework)];
 }
 
 function planCases(): HitCase[] {

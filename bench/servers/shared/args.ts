@@ -8,8 +8,12 @@ export interface ServerArgs {
   framework: Framework;
   /** Size of the `/data` body. */
   bytes: number;
-  /** Baseline servers: `floor` writes pre-serialized bytes, `framework` uses res.json / ctx.body. */
-  mode: 'floor' | 'framework';
+  /**
+   * Baseline servers: `floor` is the fastest route handler (pre-serialized bytes), `framework` the idiomatic
+   * one (res.json / ctx.body = obj), `raw` (Koa only) a reference that answers before routing with
+   * `ctx.respond = false`.
+   */
+  mode: 'floor' | 'framework' | 'raw';
   /** Larder servers: the `createLarder({ store })` URL. */
   store: string;
   /** Memory probe server: the memory store's `maxBytes`, 0 for unbounded. */
@@ -33,7 +37,7 @@ export function parseServerArgs(argv: readonly string[] = process.argv.slice(2))
     throw new Error(`--framework must be express4, express5 or koa, got ${framework}`);
   }
   const mode = values.mode;
-  if (mode !== 'floor' && mode !== 'framework') throw new Error(`--mode must be floor or framework, got ${mode}`);
+  if (mode !== 'floor' && mode !== 'framework' && mode !== 'raw') throw new Error(`--mode must be floor, framework or raw, got ${mode}`);
   return {
     framework,
     bytes: positiveInt('--bytes', values.bytes),

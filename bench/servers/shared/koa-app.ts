@@ -5,8 +5,13 @@ import { JSON_TYPE, type RouteState } from './routes.ts';
 export type KoaHandler = (ctx: Context) => void | Promise<void>;
 
 export interface KoaHandlers {
-  /** Writes the pre-serialized body with writeHead/end, bypassing Koa's respond(). */
+  /**
+   * The floor a cached route is held to: a route handler that sets `ctx.body` to the pre-serialized
+   * Buffer, so Koa still responds (and middleware in front, such as koa-compress, still sees the body).
+   */
   floor: KoaHandler;
+  /** Reference only: writes the bytes with writeHead/end and `ctx.respond = false`, bypassing Koa's respond(). */
+  raw: KoaHandler;
   /** The idiomatic uncached handler: `ctx.body = obj`. */
   data: KoaHandler;
   slow: KoaHandler;
@@ -22,6 +27,11 @@ export function createKoaApp(): Koa {
 export function koaHandlers(state: RouteState): KoaHandlers {
   return {
     floor: function floor(ctx) {
+      state.counts.data += 1;
+      ctx.type = JSON_TYPE;
+      ctx.body = state.body;
+    },
+    raw: function raw(ctx) {
       state.counts.data += 1;
       ctx.respond = false;
       ctx.res.writeHead(200, { 'content-type': JSON_TYPE, 'content-length': state.body.length });
