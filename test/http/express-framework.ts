@@ -56,7 +56,7 @@ export function expressFramework(name: string, express: ExpressModule): Framewor
       });
       const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, app);
       const url = await listen(server);
-      return { url, server, middlewares, close: () => closeServer(server) };
+      return { url, server, middlewares, errors: [], close: () => closeServer(server) };
     },
   };
 }

@@ -68,6 +68,8 @@ export interface RunningApp {
   close(): Promise<void>;
   /** The middlewares created for the routes, in route order (for `clear()`). */
   middlewares: Array<{ clear(): Promise<void> }>;
+  /** Errors the framework reported on its own channel: Koa's app `error` event (which Koa prints when nobody listens). */
+  errors: Error[];
 }
 
 export interface Framework {

@@ -16,6 +16,8 @@ export function koaFramework(name: string, Koa: KoaClass): Framework {
     cached,
     async start(setup: AppSetup): Promise<RunningApp> {
       const app = new Koa();
+      const errors: Error[] = [];
+      app.on('error', (error: Error) => errors.push(error));
       if (setup.trustProxy) app.proxy = true;
       // Mirrors the Express error handler: `error: <message>` with the error's status.
       app.use(async (ctx: Context, next: Next) => {
@@ -58,7 +60,7 @@ export function koaFramework(name: string, Koa: KoaClass): Framework {
       app.use(router.routes());
       const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, app.callback());
       const url = await listen(server);
-      return { url, server, middlewares, close: () => closeServer(server) };
+      return { url, server, middlewares, errors, close: () => closeServer(server) };
     },
   };
 }

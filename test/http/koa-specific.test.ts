@@ -6,6 +6,7 @@ import compress from 'koa-compress';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cached, createLarder, provideLarder, type CachedOptions, type Larder, type LarderEvent } from '@larder/koa';
+import { takeWarnings } from '../support/quiet.js';
 import { closeServer, deferred, listen } from './harness.js';
 
 /** Reads the raw bytes (supertest still decodes gzip, so equal bytes prove the same body). */
@@ -22,19 +23,14 @@ describe('cached() with the rest of Koa', () => {
   let larder: Larder;
   let server: Server | undefined;
   let events: Array<[string, LarderEvent]>;
-  let warnings: string[];
-  const onWarning = (warning: Error) => warnings.push(warning.message);
 
   beforeEach(() => {
     now = 1_700_000_000_000;
     larder = createLarder({ clock: { now: () => now } });
     events = [];
-    warnings = [];
     for (const name of ['set', 'bypass'] as const) larder.on(name, (e: LarderEvent) => events.push([name, e]));
-    process.on('warning', onWarning);
   });
   afterEach(async () => {
-    process.off('warning', onWarning);
     if (server) await closeServer(server);
     server = undefined;
     await larder.close();
@@ -295,7 +291,7 @@ describe('cached() with the rest of Koa', () => {
       expect((await request(url).get('/hello').set('X-User', 'alice')).text).toBe('hello alice');
       const guest = await request(url).get('/hello');
       expect([guest.text, guest.headers['x-cache']]).toEqual(['hello guest', 'MISS']);
-      expect(warnings.some((w) => w.includes('per-user state (state.user)'))).toBe(true);
+      expect(takeWarnings()).toEqual([expect.objectContaining({ code: 'LARDER_UNKEYED_INPUT', message: expect.stringContaining('per-user state (state.user)') })]);
     });
 
     it('ignores what Koa itself reads (ctx.fresh) and what middleware before cached() reads after it', async () => {
@@ -310,7 +306,7 @@ describe('cached() with the rest of Koa', () => {
       const url = await serve(router, [logger]);
       await request(url).get('/page').set('User-Agent', 'test');
       expect((await request(url).get('/page')).headers['x-cache']).toBe('HIT');
-      expect(warnings).toEqual([]);
+      expect(takeWarnings()).toEqual([]);
     });
   });
 
