@@ -1,6 +1,6 @@
 // Run with node in the fresh project: each package through require() (Node >= 20.19), then a cached Koa route end to end.
-const { once } = require('node:events');
 const Koa = require('koa');
+const fetchTwice = require('./fetch-twice.cjs');
 
 const names = ['@larder/core', '@larder/core/adapter', '@larder/express', '@larder/koa'];
 const loaded = {};
@@ -15,11 +15,7 @@ async function main() {
   app.use((ctx) => {
     ctx.body = { runs: ++runs };
   });
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const xCache = [];
-  for (let i = 0; i < 2; i++) xCache.push((await fetch(`http://127.0.0.1:${server.address().port}/n`)).headers.get('x-cache'));
-  server.close();
+  const xCache = await fetchTwice(app.listen(0, '127.0.0.1'), '/n');
   await larder.close();
   console.log(JSON.stringify({ exports: loaded, xCache, runs }));
 }
