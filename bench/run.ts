@@ -14,6 +14,7 @@ import { checksTable, resultsMarkdown, textTable } from './lib/report.ts';
 import { runProbe, startServer, stopAll } from './lib/spawn.ts';
 import { ratioChart } from './lib/svg.ts';
 import type { CaseInfo, LarderPackage, RunContext, Scenario, ScenarioReport, Stores } from './lib/types.ts';
+import { functionsScenario } from './scenarios/functions.ts';
 import { hashingScenario } from './scenarios/hashing.ts';
 import { hitScenario } from './scenarios/hit.ts';
 import { memoryScenario } from './scenarios/memory.ts';
@@ -23,7 +24,7 @@ import { stampedeScenario } from './scenarios/stampede.ts';
 /** This run's SQLite files and redis-server directory. */
 const RUN_DIR = join(TMP_DIR, `run-${process.pid}`);
 
-const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario];
+const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario, functionsScenario];
 
 /** `--only hit` or `--only memory` names a scenario; any other term is a substring of case ids. */
 function matches(term: string, id: string): boolean {

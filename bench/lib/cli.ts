@@ -28,7 +28,7 @@ export const USAGE = `Usage: npm run bench -- [options]
 
   --quick            smoke test: 2 s runs, 1 round, smaller memory/payload runs
   --only <term>      run only matching cases (repeat or comma-separate): a scenario name
-                     (hit, stampede, payload, hashing, memory) or a substring of case ids
+                     (hit, stampede, payload, hashing, memory, functions) or a substring of case ids
   --rounds N         interleaved rounds per contender (default 5; quick 1)
   --duration S       seconds per autocannon run (default 3; quick 2)
   --warmup S         unrecorded seconds per server before round 1 (default 2; quick 1)

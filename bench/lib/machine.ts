@@ -19,7 +19,10 @@ export interface Machine {
   packages: Record<string, string>;
 }
 
-const PACKAGES = ['express4', 'express', 'koa', '@koa/router', 'apicache', 'koa-cash', 'autocannon'];
+const PACKAGES = [
+  'express4', 'express', 'koa', '@koa/router', 'apicache', 'koa-cash', 'autocannon',
+  'p-memoize', 'bentocache', 'cacheable', 'async-cache-dedupe', 'lru-cache', 'sqlite3',
+];
 
 export function describeMachine(redisVersion: string): Machine {
   const cpuList = cpus();
