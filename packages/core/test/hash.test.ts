@@ -599,6 +599,29 @@ describe('hashing properties', () => {
     );
   });
 
+  it('writes plain objects and arrays by direct recursion exactly as through the work stack', () => {
+    // Any hashFuncs entry sends every object through the work stack; one for no class changes no digest.
+    const workStack = { hashFuncs: normalizeHashFuncs({ NoSuchClass: () => 0 }) };
+    const shared = { s: [1] };
+    const cyclic: Record<string, unknown> = { n: 1 };
+    cyclic.self = [cyclic, { up: cyclic }];
+    const wide = fc.dictionary(fc.string({ maxLength: 4 }), value, { maxKeys: 8 });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(value, wide), { maxLength: 4 }), (items) => {
+        const tree = { items, shared: [shared, { shared }], cyclic, rows: items.map((item) => ({ item, n: 1 })) };
+        expect(hashValue(tree)).toBe(hashValue(tree, workStack));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('sorts the keys of objects of thousands of shapes as of one (the remembered key orders are bounded)', () => {
+    const workStack = { hashFuncs: normalizeHashFuncs({ NoSuchClass: () => 0 }) };
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ [`k${i % 1_500}`]: i, id: i, [`z${i}`]: { b: 1, a: 2 } }));
+    expect(hashValue(rows)).toBe(hashValue(rows, workStack));
+    expect(hashValue(rows)).toBe(hashValue(rows.map((row) => Object.fromEntries(Object.entries(row).reverse()))));
+  });
+
   const entries = fc.uniqueArray(fc.tuple(fc.string({ maxLength: 4 }), value), { selector: ([key]) => key, maxLength: 6 });
   const reordered = entries.chain((list) =>
     fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })),

@@ -3,6 +3,7 @@ import { DigestWriter, FORMAT_VERSION, Tag } from './digest-writer.js';
 import { Op } from './encoder-ops.js';
 import { UnhashableParamError, UserHashError, typeName } from '../errors.js';
 import { NO_HASH_FUNCS, type HashFuncEntry, type NormalizedHashFuncs } from './hash-funcs.js';
+import { KeyOrder } from './key-order.js';
 import { resourceIdentity } from './resource-identity.js';
 
 /** The protocol method: `[Symbol.for('larder.hashKey')]()` returns what to hash instead of the object. */
@@ -16,6 +17,11 @@ type Keyed = { [HASH_KEY]?: unknown };
 
 /** Ancestors up to this depth are found by a linear scan (cheapest for shallow data), deeper ones in a Map. */
 const SHALLOW_DEPTH = 32;
+/**
+ * Plain objects and arrays nested up to this depth are encoded by direct recursion; deeper ones go through the
+ * work stack, so that no input can overflow the call stack.
+ */
+const DIRECT_DEPTH = 64;
 
 /** Idle encoders: hashing is synchronous, so one is reused call after call (a reentrant call takes another). */
 const encoderPool: Encoder[] = [];
@@ -23,7 +29,9 @@ const encoderPool: Encoder[] = [];
 /**
  * Encodes values by the SPEC rules into a {@link DigestWriter}. Nested values go through an explicit work stack,
  * not recursion, so deep data cannot overflow the call stack; the stack is a flat array of
- * `[operand, via, op]` triples so that scheduling a value allocates nothing.
+ * `[operand, via, op]` triples so that scheduling a value allocates nothing. Plain objects and arrays (most
+ * arguments: parsed JSON, options, rows) take a faster road while no `hashFuncs` apply: direct recursion, up to
+ * {@link DIRECT_DEPTH} levels, writing the same bytes in the same order.
  */
 export class Encoder extends DigestWriter {
   private readonly work: unknown[] = [];
@@ -32,6 +40,11 @@ export class Encoder extends DigestWriter {
   private readonly ancestors: Array<object | undefined> = [];
   private deepAncestors: Map<object, number> | undefined;
   private depth = 0;
+  /** Plain trees being encoded by direct recursion, on the call stack (see {@link Encoder.plainTree}). */
+  private direct = 0;
+  /** Whether the value being encoded is a plain tree's child: its siblings are written as soon as it returns. */
+  private inTree = false;
+  private readonly keyOrder = new KeyOrder();
   private funcs = NO_HASH_FUNCS;
   private argName = '';
   private functionName = '';
@@ -51,7 +64,8 @@ export class Encoder extends DigestWriter {
     if (this.depth > 0) this.ancestors.fill(undefined);
     if (this.work.length > 4096) this.work.length = 0;
     this.resetOutput();
-    this.top = this.depth = 0;
+    this.top = this.depth = this.direct = 0;
+    this.inTree = false;
     this.deepAncestors = undefined;
     if (encoderPool.length < 4) encoderPool.push(this);
   }
@@ -98,8 +112,17 @@ export class Encoder extends DigestWriter {
     if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
       const depth = this.ancestorDepth(value);
       if (depth !== -1) return this.tag(Tag.BACK_REFERENCE), this.u32(depth);
+      if (via === undefined && this.funcs.size === 0 && this.direct < DIRECT_DEPTH && this.plainTree(value)) return;
+      const base = this.top;
       this.enter(value);
-      return this.object(value, via);
+      this.object(value, via);
+      if (this.inTree) {
+        // A plain tree writes the next sibling as soon as this returns: finish what this value scheduled first.
+        this.inTree = false;
+        this.run(base);
+        this.inTree = true;
+      }
+      return;
     }
     if (this.funcs.coversPrimitives && value != null) {
       const entry = this.funcs.lookup(value);
@@ -166,11 +189,62 @@ export class Encoder extends DigestWriter {
   }
 
   private plainObject(value: Record<string, unknown>): void {
-    const keys = Object.keys(value);
-    if (keys.length > 1) keys.sort();
+    const keys = this.keyOrder.sorted(Object.keys(value));
     this.tag(Tag.OBJECT);
     this.u32(keys.length);
     this.entries(keys, (key) => value[key]);
+  }
+
+  /**
+   * Encodes a plain object or array that no rule before content applies to (no hashKey method, no resource
+   * identity) by recursion: the bytes {@link Encoder.object} and the work stack would write, without
+   * scheduling each child. Returns false, having written nothing, for any other value.
+   */
+  private plainTree(value: object): boolean {
+    const proto: unknown = Object.getPrototypeOf(value);
+    const array = proto === Array.prototype;
+    if (!array && proto !== Object.prototype && proto !== null) return false;
+    if (typeof (value as Keyed)[HASH_KEY] === 'function' || resourceIdentity(value) !== undefined) return false;
+    const inTree = this.inTree;
+    this.inTree = true;
+    this.direct++;
+    if (this.depth < SHALLOW_DEPTH) this.ancestors[this.depth] = value;
+    else (this.deepAncestors ??= new Map()).set(value, this.depth);
+    this.depth++;
+    if (array) this.plainArray(value as unknown[]);
+    else this.plainEntries(value as Record<string, unknown>);
+    this.leave(value);
+    this.direct--;
+    this.inTree = inTree;
+    return true;
+  }
+
+  private plainEntries(value: Record<string, unknown>): void {
+    const keys = this.keyOrder.sorted(Object.keys(value));
+    this.tag(Tag.OBJECT);
+    this.u32(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      this.string(key);
+      this.child(value[key]);
+    }
+  }
+
+  private plainArray(value: readonly unknown[]): void {
+    const length = value.length;
+    this.tag(Tag.ARRAY);
+    this.u32(length);
+    for (let i = 0; i < length; i++) {
+      const item = value[i];
+      if (item === undefined && !(i in value)) this.tag(Tag.HOLE);
+      else this.child(item);
+    }
+  }
+
+  /** A child of a plain tree: primitives at once (no hashFuncs apply here), objects through {@link Encoder.value}. */
+  private child(value: unknown): void {
+    if ((typeof value === 'object' && value !== null) || typeof value === 'function') this.value(value, undefined);
+    else if (!this.primitive(value)) throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
   }
 
   /** Writes `key, value` pairs in order: leading primitive values at once, the rest through the work stack. */
