@@ -4,7 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReadBatcher } from '../src/store/backends/raw-access.js';
+import KeyvSqlite from '@keyv/sqlite';
+import sqlite3 from 'sqlite3';
+import { ReadBatcher, sqliteRawAccess } from '../src/store/backends/raw-access.js';
+import { PreparedReads, type Rows } from '../src/store/backends/sqlite-reads.js';
 import { fingerprint } from '../src/store/store.js';
 import { resolveStore } from '../src/store/backends/resolve-store.js';
 import type { KeyvStore } from '../src/store/backends/keyv-store.js';
@@ -115,6 +118,75 @@ describe('stores Larder builds from a URL', () => {
       const fourth = batcher.read(['d']);
       calls[2]!.answer.resolve(new Map([['d', 'D']]));
       expect((await fourth).get('d')).toBe('D');
+    });
+  });
+
+  describe('read SQLite through a statement prepared once', () => {
+    /** The real driver, counting what is prepared; or one that cannot open a connection. */
+    function driver(opens: boolean) {
+      const counts = { prepares: 0 };
+      class Database extends sqlite3.Database {
+        constructor(file: string, mode: number, callback: (error: Error | null) => void) {
+          if (!opens) {
+            super(':memory:');
+            setImmediate(() => callback(new Error('unable to open database file')));
+            return;
+          }
+          super(file, mode, callback);
+        }
+        override prepare(...args: Parameters<sqlite3.Database['prepare']>) {
+          counts.prepares++;
+          return super.prepare(...args);
+        }
+      }
+      return { counts, module: { OPEN_READONLY: sqlite3.OPEN_READONLY, Database } };
+    }
+
+    async function access(opens: boolean) {
+      const file = join(mkdtempSync(join(tmpdir(), 'larder-prepared-')), 'c.sqlite');
+      const adapter = new KeyvSqlite({ uri: `sqlite://${file}` });
+      const { counts, module } = driver(opens);
+      const fallbacks: string[] = [];
+      const reads = new PreparedReads({
+        file,
+        sqlite3: module,
+        busyTimeoutMs: 1_000,
+        ready: () => adapter.query('SELECT 1'),
+        fallback: (sql, ...params) => (fallbacks.push(sql), adapter.query(sql, ...params) as Promise<Rows>),
+      });
+      const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], 'larder', Date.now, reads);
+      const close = async () => {
+        await raw.close!();
+        await adapter.disconnect();
+      };
+      return { raw, counts, fallbacks, close };
+    }
+
+    it('on a connection of their own that sees every write of the store at once', async () => {
+      const { raw, counts, fallbacks, close } = await access(true);
+      try {
+        await raw.set('e:a', bytes, 60_000);
+        for (let i = 0; i < 20; i++) {
+          await raw.set('e:a', Buffer.from(`value ${i}`), 60_000);
+          expect(await raw.getMany(['e:a', 't:none'])).toEqual([Buffer.from(`value ${i}`), undefined]);
+        }
+        expect(await raw.peekMany(['e:a'])).toEqual([fingerprint(Buffer.from('value 19'))]);
+        expect([counts.prepares, fallbacks.length]).toEqual([1, 0]);
+      } finally {
+        await close();
+      }
+    });
+
+    it('or through the adapter when that connection cannot be opened (positive control of the count)', async () => {
+      const { raw, counts, fallbacks, close } = await access(false);
+      try {
+        await raw.set('e:a', bytes, 60_000);
+        expect(await raw.getMany(['e:a'])).toEqual([bytes]);
+        expect(await raw.getMany(['e:a'])).toEqual([bytes]);
+        expect([counts.prepares, fallbacks.length]).toEqual([0, 2]);
+      } finally {
+        await close();
+      }
     });
   });
 

@@ -2,7 +2,9 @@ import { functionSpec, callKey, type CachedFunctionOptions } from './cached-func
 import { defaultLarder } from '../default-larder.js';
 import { parseDuration } from '../duration.js';
 import type { CacheSpace, Larder, ReadResult } from '../larder.js';
-import { deserializeResult, serializeResult } from './serialize.js';
+import { NEWER_PAYLOAD_VERSION } from '../store/entry.js';
+import { copiesOf } from './result-copies.js';
+import { deserializeResult, isJsonResult, serializeResult } from './serialize.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Options of `cacheData()`. */
@@ -33,7 +35,8 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options: Cac
   const spec = functionSpec(fn, options, 'cacheData');
   const staleForMs = options.staleWhileRevalidate == null ? 0 : parseDuration(options.staleWhileRevalidate, 'staleWhileRevalidate');
   const larderOf = (): Larder => options.larder ?? defaultLarder();
-  const flights = new SingleFlight<Buffer>();
+  // A call in flight resolves to how each of its callers gets a copy of its result.
+  const flights = new SingleFlight<() => unknown>();
   const refreshes = new SingleFlight<void>();
 
   const spaceOf = (larder: Larder): CacheSpace => larder.space(spec.id, spec.name, 'data', spec.maxEntries);
@@ -56,7 +59,8 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options: Cac
       space.stats.errors++;
       throw error;
     }
-    larder.write(space, key, payload, { freshForMs: spec.ttlMs, staleForMs }, tagVersions);
+    const version = isJsonResult(payload) ? NEWER_PAYLOAD_VERSION : undefined;
+    larder.write(space, key, payload, { freshForMs: spec.ttlMs, staleForMs, version }, tagVersions);
     return payload;
   }
 
@@ -70,24 +74,30 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options: Cac
       });
   }
 
-  async function lookup(larder: Larder, space: CacheSpace, key: string, thisArg: unknown, args: unknown[]): Promise<Buffer> {
-    const read = await larder.read(space, key);
-    if (read.state === 'fresh') {
-      space.stats.hits++;
-      larder.emitEvent('hit', { cache: spec.name, kind: 'data', key, ageMs: read.ageMs });
-      return read.entry.payload;
-    }
-    if (read.state === 'stale') {
-      space.stats.stale++;
-      larder.emitEvent('stale', { cache: spec.name, kind: 'data', key, ageMs: read.ageMs, reason: 'stale-while-revalidate' });
-      refreshInBackground(larder, space, key, thisArg, args, read.tagVersions);
-      return read.entry.payload;
+  /** Counts a hit; its event is built only for listeners (a hit is mostly this bookkeeping). */
+  function hit(larder: Larder, space: CacheSpace, key: string, ageMs: number): void {
+    space.stats.hits++;
+    if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: spec.name, kind: 'data', key, ageMs });
+  }
+
+  async function lookup(larder: Larder, space: CacheSpace, key: string, thisArg: unknown, args: unknown[], reading: ReturnType<Larder['read']>): Promise<() => unknown> {
+    const read = await reading;
+    if (read.state !== 'miss') {
+      if (read.state === 'fresh') hit(larder, space, key, read.ageMs);
+      else {
+        space.stats.stale++;
+        larder.emitEvent('stale', { cache: spec.name, kind: 'data', key, ageMs: read.ageMs, reason: 'stale-while-revalidate' });
+        refreshInBackground(larder, space, key, thisArg, args, read.tagVersions);
+      }
+      const copies = copiesOf(larder);
+      const { payload } = read.entry;
+      return () => copies.copy(payload);
     }
     space.stats.misses++;
     const started = performance.now();
     const payload = await compute(larder, space, key, thisArg, args, read.tagVersions);
     larder.emitEvent('miss', { cache: spec.name, kind: 'data', key, reason: read.reason, durationMs: performance.now() - started });
-    return payload;
+    return () => deserializeResult(payload);
   }
 
   const cached = {
@@ -96,14 +106,20 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options: Cac
       larder.assertOpen();
       const space = spaceOf(larder);
       const key = larder.entryKey(space, callKey(spec, this, args));
-      // A call that joins one in flight gets its result without computing: it counts as a hit.
-      const joins = flights.has(key);
-      const payload = await flights.run(key, () => lookup(larder, space, key, this, args));
-      if (joins) {
-        space.stats.hits++;
-        larder.emitEvent('hit', { cache: spec.name, kind: 'data', key, ageMs: 0 });
+      const pending = flights.pending(key);
+      if (pending) {
+        // A call that joins one in flight gets its result without computing: it counts as a hit.
+        const copy = await pending;
+        hit(larder, space, key, 0);
+        return copy();
       }
-      return deserializeResult(payload);
+      const read = larder.read(space, key);
+      // A fresh entry from a store that answered at once (memory): no promise beyond this function's own.
+      if (!(read instanceof Promise) && read.state === 'fresh') {
+        hit(larder, space, key, read.ageMs);
+        return copiesOf(larder).copy(read.entry.payload);
+      }
+      return (await flights.run(key, () => lookup(larder, space, key, this, args, read)))();
     },
   }[spec.name] as (...args: unknown[]) => Promise<unknown>;
 

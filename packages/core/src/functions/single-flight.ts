@@ -21,4 +21,9 @@ export class SingleFlight<T> {
   has(key: string): boolean {
     return this.#inFlight.has(key);
   }
+
+  /** The promise of the call in flight for `key`, if any. */
+  pending(key: string): Promise<T> | undefined {
+    return this.#inFlight.get(key);
+  }
 }

@@ -16,6 +16,8 @@ export interface WriteSpec {
   /** Extra time a stale entry may be served after it stops being fresh. */
   staleForMs: number;
   meta?: unknown;
+  /** The envelope version: `NEWER_PAYLOAD_VERSION` (entry.ts) when older Larders cannot read the payload. @default 1 */
+  version?: number;
 }
 
 /**
@@ -158,7 +160,7 @@ export class EntryAccess {
     const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
     const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
     if (spec.meta !== undefined) header.meta = spec.meta;
-    const { bytes, entry } = encodeEntryView(header, payload);
+    const { bytes, entry } = encodeEntryView(header, payload, spec.version);
     this.#verified.set(bytes, entry);
     if (this.store.peekMany) this.#keepNear(key, bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));

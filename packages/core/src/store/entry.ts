@@ -9,7 +9,14 @@ import { crc32 } from 'node:zlib';
  * written under our keys by something else. A failed check is a miss, never an exception.
  */
 const MAGIC = Buffer.from('LRDR', 'latin1');
+/** The envelope version of every entry whose payload any Larder can read. */
 const VERSION = 1;
+/**
+ * The version of an entry whose payload older Larders cannot read: a cacheData result stored as JSON
+ * text. They reject a version they do not know as a miss, where they would hand the payload to
+ * `v8.deserialize` and fail the call. The layout is that of version 1.
+ */
+export const NEWER_PAYLOAD_VERSION = 2;
 const PREFIX_BYTES = MAGIC.length + 1 + 4;
 
 export interface EntryHeader {
@@ -33,8 +40,8 @@ export interface Entry {
 }
 
 /** Encodes an envelope; the payload may come as the chunks it was captured in (copied once, here). */
-export function encodeEntry(header: EntryHeader, payload: Buffer | readonly Buffer[]): Buffer {
-  return encodeEntryView(header, payload).bytes;
+export function encodeEntry(header: EntryHeader, payload: Buffer | readonly Buffer[], version = VERSION): Buffer {
+  return encodeEntryView(header, payload, version).bytes;
 }
 
 /**
@@ -42,7 +49,7 @@ export function encodeEntry(header: EntryHeader, payload: Buffer | readonly Buff
  * (the header as stored JSON, the payload a view of the stored bytes), without checking again
  * what was just written.
  */
-export function encodeEntryView(header: EntryHeader, payload: Buffer | readonly Buffer[]): { bytes: Buffer; entry: Entry } {
+export function encodeEntryView(header: EntryHeader, payload: Buffer | readonly Buffer[], version = VERSION): { bytes: Buffer; entry: Entry } {
   const chunks = Buffer.isBuffer(payload) ? [payload] : payload;
   const text = JSON.stringify(header);
   const json = Buffer.from(text, 'utf8');
@@ -50,7 +57,7 @@ export function encodeEntryView(header: EntryHeader, payload: Buffer | readonly 
   for (const chunk of chunks) length += chunk.length;
   const out = Buffer.allocUnsafe(PREFIX_BYTES + json.length + length + 4);
   MAGIC.copy(out, 0);
-  out.writeUInt8(VERSION, MAGIC.length);
+  out.writeUInt8(version, MAGIC.length);
   out.writeUInt32BE(json.length, MAGIC.length + 1);
   json.copy(out, PREFIX_BYTES);
   let offset = PREFIX_BYTES + json.length;
@@ -67,7 +74,7 @@ export function decodeEntry(bytes: Buffer): Entry | string {
   if (bytes.length < PREFIX_BYTES + 4) return 'truncated';
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'foreign value (bad magic)';
   const version = bytes.readUInt8(MAGIC.length);
-  if (version !== VERSION) return `unsupported entry version ${version}`;
+  if (version !== VERSION && version !== NEWER_PAYLOAD_VERSION) return `unsupported entry version ${version}`;
   const body = bytes.subarray(0, bytes.length - 4);
   if (crc32(body) !== bytes.readUInt32BE(bytes.length - 4)) return 'checksum mismatch';
   const headerLength = bytes.readUInt32BE(MAGIC.length + 1);

@@ -186,6 +186,7 @@ export class KeyvStore implements Store {
     const force = adapter.client?.isReady === false && typeof adapter.disconnect === 'function';
     const disconnected = force ? adapter.disconnect!(true) : this.keyv.disconnect();
     await withTimeout(disconnected.catch(ignore), CLOSE_TIMEOUT_MS);
+    await this.#raw?.close?.();
   }
 
   /** Tracks whether a Redis connection attempt is in flight: from `connect()`/`reconnecting` to `ready`/`error`. */

@@ -1,4 +1,5 @@
 import { FINGERPRINT, fingerprintOf } from '../store.js';
+import type { PreparedReads } from './sqlite-reads.js';
 
 /**
  * Byte-level reads and writes for the stores Larder builds from a URL. Keyv's record format
@@ -13,6 +14,8 @@ export interface RawAccess {
   /** `getMany` with the first value as its fingerprint (see `Store.peekMany`). */
   peekMany(keys: readonly string[]): Promise<Array<Buffer | undefined>>;
   set(key: string, value: Buffer, ttlMs: number | undefined): Promise<void>;
+  /** Releases what the access holds besides the adapter (a connection of its own). */
+  close?(): Promise<void>;
 }
 
 /** The node-redis commands used here, typed structurally (node-redis is @keyv/redis's dependency, not ours). */
@@ -71,21 +74,20 @@ interface SqliteLike {
  * anyway, so a read waits no longer than it would in line, and a burst of hits costs a few
  * queries instead of one each.
  */
-export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () => number = Date.now): RawAccess {
+export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () => number = Date.now, reads?: PreparedReads): RawAccess {
   const table = adapter.opts.table ?? 'keyv';
   const prefix = (key: string) => `${namespace}:${key}`;
   // Batched reads are named `g<key>` (the value) or `p<key>` (its fingerprint: the expiry and the first
   // bytes, the last ones and the length, in columns of their own because SQLite's || would turn BLOBs into text).
   const peekedRow = (row: { value: unknown; tail: unknown; size: unknown }): unknown =>
     Buffer.isBuffer(row.value) && Buffer.isBuffer(row.tail) && typeof row.size === 'number' ? fingerprintOf(row.value, row.tail, row.size) : row.value;
+  const selectSql =
+    `SELECT 'g' || key AS name, value, NULL AS tail, NULL AS size FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) UNION ALL ` +
+    `SELECT 'p' || key, substr(value, 1, ${8 + FINGERPRINT.head}), substr(value, -${FINGERPRINT.tail}), length(value) - 8 FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`;
+  const query = reads ? reads.statement(selectSql) : (...params: unknown[]) => adapter.query(selectSql, ...params);
   const select = async (asked: readonly string[]): Promise<Map<string, unknown>> => {
     const keysOf = (kind: string) => JSON.stringify(asked.filter((name) => name[0] === kind).map((name) => name.slice(1)));
-    const rows = (await adapter.query(
-      `SELECT 'g' || key AS name, value, NULL AS tail, NULL AS size FROM ${table} WHERE key IN (SELECT value FROM json_each(?)) UNION ALL ` +
-        `SELECT 'p' || key, substr(value, 1, ${8 + FINGERPRINT.head}), substr(value, -${FINGERPRINT.tail}), length(value) - 8 FROM ${table} WHERE key IN (SELECT value FROM json_each(?))`,
-      keysOf('g'),
-      keysOf('p'),
-    )) as unknown as Array<{ name: string; value: unknown; tail: unknown; size: unknown }>;
+    const rows = (await query(keysOf('g'), keysOf('p'))) as unknown as Array<{ name: string; value: unknown; tail: unknown; size: unknown }>;
     return new Map(rows.map((row) => [row.name, peekedRow(row)]));
   };
   const batches = new ReadBatcher(select);
@@ -109,6 +111,7 @@ export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () 
       value.copy(row, 8);
       await adapter.query(`INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, prefix(key), row);
     },
+    close: async () => reads?.close(),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from '../../clock.js';
 import { StoreConfigError, typeName } from '../../errors.js';
 import type { Store } from '../store.js';
 import { redisRawAccess, sqliteRawAccess } from './raw-access.js';
+import { PreparedReads, type Rows, type Sqlite3Module } from './sqlite-reads.js';
 import { DEFAULT_NAMESPACE, KeyvStore } from './keyv-store.js';
 import { MemoryStore, type EvictionReason } from './memory-store.js';
 
@@ -97,8 +98,30 @@ function sqliteStore(url: string, path: string, settings: ResolveStoreSettings):
   // The file opens in the background; without a consumer, an open failure would be an unhandled rejection.
   adapter.query('SELECT 1').catch(ignore);
   const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
-  const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], namespace);
+  const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], namespace, undefined, preparedReads(file, adapter));
   return KeyvStore.fromAdapter(adapter, { kind: 'sqlite', namespace, raw });
+}
+
+/**
+ * Reads of a SQLite file through statements prepared once (sqlite-reads.ts), with the driver @keyv/sqlite
+ * itself uses; undefined for `:memory:` (a second connection would open another database) or when that
+ * driver cannot be loaded, and reads then go through the adapter.
+ */
+function preparedReads(file: string, adapter: { query(sql: string, ...params: unknown[]): Promise<unknown> }): PreparedReads | undefined {
+  if (file === ':memory:') return undefined;
+  let sqlite3: Sqlite3Module;
+  try {
+    sqlite3 = createRequire(requireOptional.resolve('@keyv/sqlite'))('sqlite3') as Sqlite3Module;
+  } catch {
+    return undefined;
+  }
+  return new PreparedReads({
+    file,
+    sqlite3,
+    busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+    ready: () => adapter.query('SELECT 1'),
+    fallback: (sql, ...params) => adapter.query(sql, ...params) as Promise<Rows>,
+  });
 }
 
 function redisStore(url: string, settings: ResolveStoreSettings): Store {
