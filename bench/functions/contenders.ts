@@ -40,45 +40,24 @@ export type ContenderId =
 
 const HOUR_MS = 3_600_000;
 
-async function larderCore() {
-  return import('@larder/core');
+/** A Larder contender: `cacheData` or `cacheResource` on a larder of its own, on the store `storeOf(env)`. */
+function larderContender(id: ContenderId, wrapper: 'cacheData' | 'cacheResource', storeOf: (env: Env) => string): Contender {
+  return {
+    id,
+    keying: 'hashArguments (SHA-256 of a typed encoding)',
+    larder: true,
+    async wrap(fn, env) {
+      const core = await import('@larder/core');
+      const larder = core.createLarder({ store: storeOf(env) });
+      const cached = core[wrapper](fn, { larder, ttl: '1h' });
+      return { call: (args) => cached(...args), close: () => larder.close() };
+    },
+  };
 }
 
-const larderData: Contender = {
-  id: 'larder-data',
-  keying: 'hashArguments (SHA-256 of a typed encoding)',
-  larder: true,
-  async wrap(fn) {
-    const { cacheData, createLarder } = await larderCore();
-    const larder = createLarder({ store: 'memory://' });
-    const cached = cacheData(fn, { larder, ttl: '1h' });
-    return { call: (args) => cached(...args), close: () => larder.close() };
-  },
-};
-
-const larderDataSqlite: Contender = {
-  id: 'larder-data-sqlite',
-  keying: larderData.keying,
-  larder: true,
-  async wrap(fn, env) {
-    const { cacheData, createLarder } = await larderCore();
-    const larder = createLarder({ store: `sqlite://${env.sqliteFile}` });
-    const cached = cacheData(fn, { larder, ttl: '1h' });
-    return { call: (args) => cached(...args), close: () => larder.close() };
-  },
-};
-
-const larderResource: Contender = {
-  id: 'larder-resource',
-  keying: larderData.keying,
-  larder: true,
-  async wrap(fn) {
-    const { cacheResource, createLarder } = await larderCore();
-    const larder = createLarder({ store: 'memory://' });
-    const cached = cacheResource(fn, { larder, ttl: '1h' });
-    return { call: (args) => cached(...args), close: () => larder.close() };
-  },
-};
+const larderData = larderContender('larder-data', 'cacheData', () => 'memory://');
+const larderDataSqlite = larderContender('larder-data-sqlite', 'cacheData', (env) => `sqlite://${env.sqliteFile}`);
+const larderResource = larderContender('larder-resource', 'cacheResource', () => 'memory://');
 
 /**
  * The floor of the SQLite hit: the row Larder stored for the call, read with a statement prepared
