@@ -148,7 +148,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
         table.held.delete(key);
         table.held.set(key, held);
         table.stats.hits++;
-        larder.emitEvent('hit', { cache: spec.name, kind: 'resource', key, ageMs: larder.clock.now() - held.createdAt });
+        if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: spec.name, kind: 'resource', key, ageMs: larder.clock.now() - held.createdAt });
         return held.value;
       }
       return table.flights.run(key, () => obtain(table, key, this, args));
