@@ -70,6 +70,18 @@ describe('stores Larder builds from a URL', () => {
 
     it('answer a peek with the fingerprint of the stored value', () => expectPeeks(store));
 
+    it('see a write or a delete made just before a read, though reads have a connection of their own', async () => {
+      for (let i = 0; i < 30; i++) {
+        const value = Buffer.from(`value ${i}`);
+        const written = store.set('e:race', value, 60_000);
+        expect(await store.getMany(['e:race'])).toEqual([value]);
+        expect(await store.peekMany!(['e:race'])).toEqual([fingerprint(value)]);
+        const deleted = store.delete('e:race');
+        expect(await store.getMany(['e:race'])).toEqual([undefined]);
+        await Promise.all([written, deleted]);
+      }
+    });
+
     it('answer 200 concurrent reads of different keys with the right values, in a few queries', async () => {
       await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(`e:n${i}`, Buffer.from(`value ${i}`), 60_000)));
       const reads = await Promise.all(Array.from({ length: 200 }, (_, i) => store.getMany([`e:n${i}`, 't:none'])));

@@ -118,20 +118,23 @@ export class KeyvStore implements Store {
     return values.map(decode);
   }
 
-  async set(key: string, value: Buffer, ttlMs?: number): Promise<void> {
-    this.#assertOpen();
-    if (this.#raw) return this.#raw.set(key, value, toTtl(ttlMs));
-    const stored = await this.keyv.set(key, value.toString('base64'), toTtl(ttlMs));
-    if (stored === false) throw new Error(`The ${this.kind} store did not accept the write of '${key}'.`);
+  set(key: string, value: Buffer, ttlMs?: number): Promise<void> {
+    return this.#write(async () => {
+      if (this.#raw) return this.#raw.set(key, value, toTtl(ttlMs));
+      const stored = await this.keyv.set(key, value.toString('base64'), toTtl(ttlMs));
+      if (stored === false) throw new Error(`The ${this.kind} store did not accept the write of '${key}'.`);
+    });
   }
 
-  async delete(key: string): Promise<boolean> {
-    this.#assertOpen();
-    return this.keyv.delete(key);
+  delete(key: string): Promise<boolean> {
+    return this.#write(() => this.keyv.delete(key));
   }
 
-  async clear(): Promise<void> {
-    this.#assertOpen();
+  clear(): Promise<void> {
+    return this.#write(() => this.#clear());
+  }
+
+  async #clear(): Promise<void> {
     // @keyv/redis's clear() reports failures only through its `error` event, even with throwOnErrors.
     const errors: unknown[] = [];
     const onError = (error: unknown) => errors.push(error);
@@ -148,8 +151,11 @@ export class KeyvStore implements Store {
    * Deletes expired rows of this store's namespace (SQLite only; other backends expire keys themselves).
    * Runs every `sweepIntervalMs` in the background. Resolves to the number of rows deleted.
    */
-  async sweepExpired(): Promise<number> {
-    this.#assertOpen();
+  sweepExpired(): Promise<number> {
+    return this.#write(() => this.#sweep());
+  }
+
+  async #sweep(): Promise<number> {
     const adapter = this.#adapter();
     if (!isSqlite(adapter)) return 0;
     const prefix = this.keyv.useKeyPrefix && this.keyv.namespace ? `${this.keyv.namespace}:` : '';
@@ -205,6 +211,14 @@ export class KeyvStore implements Store {
     client.on('reconnecting', dial);
     client.on('ready', settled);
     client.on('error', settled);
+  }
+
+  /** Runs a write, telling the raw access while it is in flight (reads of their own connection wait for it). */
+  async #write<T>(write: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const written = write();
+    this.#raw?.track?.(written);
+    return written;
   }
 
   #adapter(): AdapterShape {

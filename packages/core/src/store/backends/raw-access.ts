@@ -16,6 +16,8 @@ export interface RawAccess {
   set(key: string, value: Buffer, ttlMs: number | undefined): Promise<void>;
   /** Releases what the access holds besides the adapter (a connection of its own). */
   close?(): Promise<void>;
+  /** Told of every write to the store (set, delete, clear, sweep) while it is in flight. */
+  track?(write: Promise<unknown>): void;
 }
 
 /** The node-redis commands used here, typed structurally (node-redis is @keyv/redis's dependency, not ours). */
@@ -112,6 +114,7 @@ export function sqliteRawAccess(adapter: SqliteLike, namespace: string, now: () 
       await adapter.query(`INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, prefix(key), row);
     },
     close: async () => reads?.close(),
+    track: (write) => reads?.track(write),
   };
 }
 

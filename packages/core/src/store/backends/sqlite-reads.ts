@@ -39,11 +39,17 @@ export interface PreparedReadsOptions {
  * prepared `SELECT` of its row and more on a busy machine. Writes, deletes and the sweep still go through
  * the adapter's connection; SQLite lets a second connection read what the first one committed.
  *
+ * One connection ran this process's writes and reads in the order they were made; two do not, so a
+ * read first waits for the writes ({@link PreparedReads.track}) still in flight when it is made: a hit
+ * right after a miss sees the entry the miss wrote, a read after a delete does not see the row.
+ *
  * When the connection or a statement cannot be made (a driver without `prepare`, an unreadable file),
  * reads go through the adapter as before.
  */
 export class PreparedReads {
   readonly #options: PreparedReadsOptions;
+  /** Writes made through the adapter's connection that have not settled yet. */
+  readonly #writes = new Set<Promise<void>>();
   #database: Promise<SqliteDatabase | undefined> | undefined;
   readonly #statements: Array<Promise<SqliteStatement | undefined>> = [];
   #closed = false;
@@ -52,10 +58,18 @@ export class PreparedReads {
     this.#options = options;
   }
 
+  /** Makes the reads that start before `write` settles wait for it. */
+  track(write: Promise<unknown>): void {
+    const settled = write.then(ignore, ignore);
+    this.#writes.add(settled);
+    void settled.then(() => this.#writes.delete(settled));
+  }
+
   /** A function that runs `sql`, prepared on first use. */
   statement(sql: string): Query {
     let prepared: Promise<SqliteStatement | undefined> | undefined;
     return async (...params) => {
+      if (this.#writes.size > 0) await Promise.all(this.#writes);
       prepared ??= this.#prepare(sql);
       const statement = await prepared;
       if (statement === undefined || this.#closed) return this.#options.fallback(sql, ...params);
@@ -103,3 +117,5 @@ export class PreparedReads {
     return this.#database;
   }
 }
+
+function ignore(): void {}
