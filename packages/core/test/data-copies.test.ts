@@ -18,11 +18,15 @@ function objectsOf(value: unknown, found = new Set<object>()): Set<object> {
   return found;
 }
 
-/** A function whose every call returns a new `make()`, cached on `larder`; the second call is a hit. */
+/**
+ * A function whose every call returns a new `make()`, cached on `larder`, called four times: a miss, a
+ * hit that parses the stored result, then the two hits returned, copies of the kept parsed value.
+ */
 async function twoHits<T>(larder: Larder, make: () => T): Promise<[T, T]> {
   const load = cacheData(async function load() {
     return make();
   }, { larder });
+  await load();
   await load();
   return [await load(), await load()] as [T, T];
 }
@@ -136,18 +140,23 @@ describe('cacheData() copies of results', () => {
 describe('ResultCopies', () => {
   const json = (n: number) => serializeResult({ n, pad: 'x'.repeat(30) }, 'f');
 
-  it('keeps parsed results within its bound of JSON bytes, the least recently used leaving first', () => {
+  it('keeps a result parsed from its second read on, within its bound of JSON bytes, the least recently used leaving first', () => {
     const copies = new ResultCopies(100);
     const [a, b, c] = [json(1), json(2), json(3)];
     copies.copy(a);
-    copies.copy(b);
-    copies.copy(a);
-    copies.copy(c);
+    expect(copies.size).toBe(0);
+    for (const payload of [a, b, b, a, c, c]) copies.copy(payload);
     expect(copies.bytes).toBeLessThanOrEqual(100);
     expect(copies.size).toBe(2);
     expect(copies.copy(a)).toEqual({ n: 1, pad: 'x'.repeat(30) });
     expect(copies.copy(c)).toEqual({ n: 3, pad: 'x'.repeat(30) });
     expect(copies.size).toBe(2);
+  });
+
+  it('parses bytes read afresh every time (no near cache) once each, keeping nothing', () => {
+    const copies = new ResultCopies(1_000);
+    for (let i = 0; i < 5; i++) expect(copies.copy(json(1))).toEqual({ n: 1, pad: 'x'.repeat(30) });
+    expect(copies.size).toBe(0);
   });
 
   it('parses V8 payloads and payloads larger than the bound on every copy, keeping nothing', () => {

@@ -1,3 +1,6 @@
+/** Deeper results keep V8's serialization: copies of JSON results are made by recursion (result-copies.ts). */
+const MAX_DEPTH = 256;
+
 /**
  * Whether `JSON.parse(JSON.stringify(value))` gives back exactly `value`, as a copy: only plain objects
  * and arrays (no holes, no extra properties), strings, finite numbers other than −0, booleans and null;
@@ -8,9 +11,6 @@
  * `v8.deserialize` does, with less garbage. Everything else (Date, Map, Set, typed arrays, BigInt, −0,
  * undefined, shared references) keeps V8's structured serialization.
  */
-/** Deeper results keep V8's serialization: copies of JSON results are made by recursion (result-copies.ts). */
-const MAX_DEPTH = 256;
-
 export function representsExactly(root: unknown): boolean {
   const seen = new Set<object>();
   const stack: unknown[] = [root];

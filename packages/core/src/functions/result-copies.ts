@@ -10,12 +10,16 @@ export const DEFAULT_PARSED_RESULT_BYTES = 8 * 1024 * 1024;
  * No caller ever holds the kept value itself, so the copies are as independent as parsed ones.
  *
  * Kept values are found by the identity of the stored payload: the memory store and the near cache
- * hand back the same bytes while they hold an entry, and a rewritten entry has new bytes. They are
- * bounded (LRU) by the length of their JSON text, `maxBytes` in all, per larder.
+ * hand back the same bytes while they hold an entry, and a rewritten entry has new bytes. A payload is
+ * kept parsed the second time it is read (the first parse is that caller's copy), so bytes read afresh
+ * on every hit (SQLite without a near cache) are parsed once each and never fill the memory. Kept values
+ * are bounded (LRU) by the length of their JSON text, `maxBytes` in all, per larder.
  */
 export class ResultCopies {
   readonly #maxBytes: number;
   readonly #parsed = new Map<Buffer, unknown>();
+  /** Payloads read once, not kept parsed (yet). */
+  readonly #seen = new WeakSet<Buffer>();
   /** The payload last put at the end of `#parsed`: while it is there, a hit on it needs no move. */
   #newest: Buffer | undefined;
   #bytes = 0;
@@ -39,6 +43,10 @@ export class ResultCopies {
     if (!isJsonResult(payload) || payload.length > this.#maxBytes) return deserializeResult(payload);
     let parsed = this.#parsed.get(payload);
     if (parsed === undefined) {
+      if (!this.#seen.has(payload)) {
+        this.#seen.add(payload);
+        return deserializeResult(payload);
+      }
       parsed = deserializeResult(payload);
       this.#keep(payload, parsed);
     } else if (payload !== this.#newest) {
