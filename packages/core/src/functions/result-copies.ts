@@ -6,7 +6,7 @@ export const DEFAULT_PARSED_RESULT_BYTES = 8 * 1024 * 1024;
 /**
  * Hands out fresh copies of stored cacheData results. A result stored as JSON text is parsed once and
  * kept, parsed, beside the stored entry; every hit gets a structural copy of that (plain objects, arrays
- * and primitives, which is all JSON text holds), about ten times cheaper than parsing the text again.
+ * and primitives, which is all JSON text holds), about seven times cheaper than parsing the text again.
  * No caller ever holds the kept value itself, so the copies are as independent as parsed ones.
  *
  * Kept values are found by the identity of the stored payload: the memory store and the near cache
