@@ -29,10 +29,10 @@ function planCases(): CaseInfo[] {
   ];
 }
 
-/** Rounds are cheap here (a fraction of a second per contender), so there are three per `--rounds`. */
+/** Rounds are cheap here (a fraction of a second per contender) and noisy on a shared machine: six per `--rounds`. */
 function scheduleOf(ctx: RunContext): Schedule {
   const { quick, rounds } = ctx.options;
-  return { rounds: rounds * 3, sampleMs: quick ? 20 : 60, warmupMs: quick ? 100 : 500 };
+  return { rounds: rounds * 6, sampleMs: quick ? 20 : 60, warmupMs: quick ? 100 : 500 };
 }
 
 function scheduleArgs(schedule: Schedule): string[] {
