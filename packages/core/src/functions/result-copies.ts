@@ -98,7 +98,7 @@ function copyJson(value: unknown): unknown {
   }
   // Spread copies own enumerable properties in order, `__proto__` included, as data properties.
   const copy: Record<string, unknown> = { ...value };
-  for (const key in copy) {
+  for (const key of Object.keys(copy)) {
     const item = copy[key];
     if (typeof item === 'object' && item !== null) copy[key] = copyJson(item);
   }

@@ -121,7 +121,7 @@ function fieldsText(value: unknown): string | undefined {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return undefined;
   let empty = true;
-  for (const name in value) {
+  for (const name of Object.keys(value)) {
     if (typeof (value as Record<string, unknown>)[name] !== 'string') return undefined;
     empty = false;
   }

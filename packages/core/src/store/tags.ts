@@ -25,13 +25,15 @@ export const tagKey = (tag: string): string => TAG_PREFIX + tag;
  */
 export function stampedTags(tagVersions: Record<string, string> | undefined): Record<string, string> {
   const stamped: Record<string, string> = {};
-  for (const tag in tagVersions) if (tagVersions[tag] !== NO_TAG) stamped[tag] = tagVersions[tag]!;
+  if (tagVersions === undefined) return stamped;
+  // Own keys only: an enumerable property added to Object.prototype must not become a tag.
+  for (const tag of Object.keys(tagVersions)) if (tagVersions[tag] !== NO_TAG) stamped[tag] = tagVersions[tag]!;
   return stamped;
 }
 
 /** Whether every tag the reader knows is still at the version the entry was written with. */
 export function tagsCurrent(stamped: Record<string, string>, current: Record<string, string>): boolean {
-  for (const tag in current) if ((stamped[tag] ?? NO_TAG) !== current[tag]) return false;
+  for (const tag of Object.keys(current)) if ((stamped[tag] ?? NO_TAG) !== current[tag]) return false;
   return true;
 }
 
