@@ -36,6 +36,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
         {
           method: req.method,
           host: req.headers.host,
+          url: req.originalUrl,
           routeId: req.route ? `${req.baseUrl}${String(req.route.path)}` : `${req.baseUrl}${req.path}`,
           codeHash: req.route ? handlersHash(req.route, middleware) : '',
           params: req.params,
@@ -85,7 +86,7 @@ function send(res: ServerResponse, plan: ReplayPlan): void {
 /** Copies the response on its way out (never delaying it) and watches what the handler reads. */
 function capture(req: Request, res: Response, capture: Capture): void {
   const rawHeaders = req.headers;
-  req.headers = capture.guard.watchHeaders(rawHeaders);
+  req.headers = capture.guard.watchHeaders(capture.requestHeaders(rawHeaders));
   const restores = PER_USER_STATE.map((name) => capture.guard.watchProperty(req, name, name));
   capture.baseline(responseHeaders(res));
   const { writeHead, write, end } = res;

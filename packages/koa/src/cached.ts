@@ -1,6 +1,6 @@
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
 import type { CachedOptions, Larder } from '@larder/core';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type InputGuard, type ReplayPlan } from '@larder/core/adapter';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 
 /** The middleware returned by `cached()`. */
@@ -44,6 +44,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
       {
         method: ctx.method,
         host: ctx.req.headers.host,
+        url: ctx.originalUrl,
         routeId: layer ? String(layer.path) : ctx.path,
         codeHash: layer ? handlersHash(layer, middleware) : '',
         params: ctx.params,
@@ -106,7 +107,7 @@ async function capture(ctx: Context, next: Next, capture: Capture): Promise<void
     send(ctx, plan);
     capture.finish({});
   };
-  const unwatch = watch(ctx, capture.guard);
+  const unwatch = watch(ctx, capture);
   try {
     await next();
   } catch (error) {
@@ -178,11 +179,12 @@ function tee(ctx: Context, source: Readable, capture: Capture): void {
 }
 
 /** Points the guard at everything a handler can read per request; returns the undo. */
-function watch(ctx: Context, guard: InputGuard): () => void {
+function watch(ctx: Context, capture: Capture): () => void {
   const { req, request } = ctx;
+  const { guard } = capture;
   const headers = req.headers;
   // ctx.get, ctx.headers, ctx.request.header and ctx.accepts all read ctx.req.headers.
-  req.headers = guard.watchHeaders(headers);
+  req.headers = guard.watchHeaders(capture.requestHeaders(headers));
   // Koa memoizes the negotiator over the headers it first saw; a fresh one reads through the guard.
   const accept = request.accept;
   request.accept = undefined as unknown as typeof accept;

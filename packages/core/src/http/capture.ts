@@ -8,6 +8,8 @@ import { varyKey, type RequestFacts } from './key.js';
 import type { RouteConfig } from './options.js';
 import { responseNotStorable, storableHeaders, varyNames } from './policy.js';
 import { planReplay, type ReplayPlan, type StoredResponse } from './replay.js';
+import { mergeNotModified, notModifiedMatches, revalidationHeaders } from './revalidate.js';
+import { sharedCacheEntry, sharedCacheHeaders, sharedCacheRefusal } from './shared-cache.js';
 
 export type HeaderPairs = ReadonlyArray<readonly [string, string | string[]]>;
 
@@ -36,8 +38,11 @@ export interface CaptureContext {
   key: string;
   facts: RequestFacts;
   tagVersions: Record<string, string> | undefined;
-  /** A stale entry that staleIfError may serve if the handler fails. */
+  /** A stale entry that staleIfError may serve if the handler fails, until `fallbackUntil` (ms since the epoch). */
   fallback: Entry | undefined;
+  fallbackUntil: number;
+  /** `mode: 'http'`: the stored entry this run revalidates (the handler is asked with its validators). */
+  revalidate: Entry | undefined;
   missReason: LarderReason;
   onUnkeyedRead(route: string, input: string): void;
   settle(outcome: LeaderOutcome | undefined): void;
@@ -57,13 +62,27 @@ export class Capture {
   readonly #chunks: Buffer[] = [];
   #bytes = 0;
   #overflow = false;
-  #replaced = false;
+  /** Why the handler's answer was replaced: a stale copy for its failure, or the stored response it revalidated. */
+  #replaced: 'stale-if-error' | 'revalidated' | undefined;
   #done = false;
+  readonly #requestTime: number;
+  #responseTime = 0;
   #baseline: ReadonlyMap<string, string> = new Map();
 
   constructor(ctx: CaptureContext) {
     this.#ctx = ctx;
-    this.guard = new InputGuard(ctx.config.vary, ctx.config.unkeyed);
+    this.guard = new InputGuard(ctx.config.vary, ctx.config.unkeyed, ctx.config.unkeyedHeaders);
+    this.#requestTime = ctx.larder.clock.now();
+  }
+
+  /**
+   * The request headers the handler sees: the client's, or when revalidating a stored response, with
+   * its validators as If-None-Match / If-Modified-Since (RFC 9111 §4.3.1).
+   */
+  requestHeaders<T extends Readonly<Record<string, string | string[] | undefined>>>(headers: T): T {
+    const { revalidate, facts } = this.#ctx;
+    if (!revalidate) return headers;
+    return revalidationHeaders(revalidate, { method: facts.method, url: facts.url, headers }) as T;
   }
 
   /**
@@ -73,6 +92,11 @@ export class Capture {
   head(status: number, headers: HeaderPairs): { add: Array<[string, string]> } | { replace: ReplayPlan } {
     this.#status = status;
     this.#headers = headers;
+    this.#responseTime = this.#ctx.larder.clock.now();
+    if (status === 304 && this.#ctx.revalidate) {
+      const refreshed = this.#notModified(this.#ctx.revalidate, headers);
+      if (refreshed) return { replace: refreshed };
+    }
     if (status >= 500) {
       const stale = this.#staleIfError();
       if (stale) return { replace: stale };
@@ -92,6 +116,38 @@ export class Capture {
    */
   baseline(headers: HeaderPairs): void {
     this.#baseline = new Map(headers.map(([name, value]) => [name.toLowerCase(), String(value)]));
+  }
+
+  /**
+   * The handler answered 304 to a revalidation: when the 304 is about the stored response (§4.3.4),
+   * its fields update the stored ones (§3.2), the updated response is stored when the exchange ends,
+   * and the client gets it (or its own 304). Undefined: the 304 goes to the client as it is.
+   */
+  #notModified(stored: Entry, headers: HeaderPairs): ReplayPlan | undefined {
+    const { facts, config, larder } = this.#ctx;
+    const own = headers.filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
+    const clientAsked = facts.headers['if-none-match'] !== undefined || facts.headers['if-modified-since'] !== undefined;
+    const request = { method: facts.method, url: facts.url, headers: facts.headers };
+    const previous = stored.header.meta as StoredResponse;
+    if (!notModifiedMatches(stored, request, own)) {
+      // Not about our copy (the client's own validator matched, or the origin is confused): a client
+      // that asked conditionally gets the 304; one that did not gets the copy, unchanged.
+      return clientAsked ? undefined : this.#replace('revalidated', planReplay(stored, facts, 'HIT', 0, config.debugHeaders ? 'revalidated' : undefined));
+    }
+    this.#status = previous.status;
+    this.#headers = mergeNotModified(previous, own);
+    this.#chunks.length = 0;
+    this.#chunks.push(stored.payload);
+    this.#bytes = stored.payload.length;
+    const written = this.#describe();
+    const entry: Entry = { header: { ...stored.header, storedAt: larder.clock.now(), meta: written?.meta ?? { ...previous, headers: this.#headers } }, payload: stored.payload };
+    const ageMs = written?.meta.http ? written.meta.http.initialAgeMs : 0;
+    return this.#replace('revalidated', planReplay(entry, facts, 'HIT', ageMs, config.debugHeaders ? 'revalidated' : undefined));
+  }
+
+  #replace(why: 'stale-if-error' | 'revalidated', plan: ReplayPlan): ReplayPlan {
+    this.#replaced = why;
+    return plan;
   }
 
   /** A body chunk on its way to the client. */
@@ -134,16 +190,16 @@ export class Capture {
     const { config, larder, space, key, facts } = this.#ctx;
     space.stats.computeMs += performance.now() - this.#started;
     const reason = this.#whyNotStored(outcome);
-    if (reason) {
+    const described = reason ? undefined : this.#describe();
+    if (reason || !described) {
       // A thrown handler (Koa) and a 5xx answer (Express's error handler) are both route failures.
       if (reason === 'handler-error' || this.#status >= 500) space.stats.errors++;
-      larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason });
+      larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason: reason ?? 'no-freshness' });
       this.#ctx.settle(undefined);
       return;
     }
-    const own = storableHeaders(this.#headers).filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
-    const stored = storedResponse(this.#status, own, this.#chunks, this.#bytes);
-    const spec = { freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
+    const { meta: stored, freshForMs, staleForMs } = described;
+    const spec = { freshForMs, staleForMs };
     // An unencoded body suits every Accept-Encoding: compression in front of the cache (koa-compress
     // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
     const encoded = header(this.#headers, 'content-encoding') !== undefined;
@@ -155,8 +211,25 @@ export class Capture {
     this.#ctx.settle(entry && { entry, vary, varyHash });
   }
 
+  /** The stored form of the response and how long it is fresh and kept, per the route's mode. */
+  #describe(): { meta: StoredResponse; freshForMs: number; staleForMs: number } | undefined {
+    const { config } = this.#ctx;
+    const own = <T extends readonly [string, string | string[]]>(headers: readonly T[]): T[] => headers.filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
+    if (config.mode === 'route') {
+      const meta = storedResponse(this.#status, own(storableHeaders(this.#headers)), this.#chunks, this.#bytes);
+      return { meta, freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
+    }
+    const headers = sharedCacheHeaders(own(this.#headers), this.#responseTime);
+    const timing = { requestTime: this.#requestTime, responseTime: this.#responseTime };
+    const entry = sharedCacheEntry(this.#status, headers, timing, config);
+    if (!entry) return undefined;
+    // Age counts from the write, which comes after the last byte: the time since the head is age too.
+    const http = { ...entry.freshness, initialAgeMs: entry.freshness.initialAgeMs + Math.max(0, this.#ctx.larder.clock.now() - this.#responseTime) };
+    return { meta: { status: this.#status, headers, http }, freshForMs: entry.freshForMs, staleForMs: entry.staleForMs };
+  }
+
   #whyNotStored(outcome: { aborted?: boolean; error?: unknown; incomplete?: boolean }): LarderReason | undefined {
-    if (this.#replaced) return 'stale-if-error';
+    if (this.#replaced === 'stale-if-error') return 'stale-if-error';
     if (outcome.error !== undefined) return 'handler-error';
     if (outcome.aborted) return 'aborted';
     if (this.#status === 0 || outcome.incomplete) return 'incomplete-body';
@@ -170,18 +243,20 @@ export class Capture {
       return 'guard';
     }
     if (this.#overflow) return 'body-too-large';
-    return responseNotStorable(this.#ctx.config, { status: this.#status, headers: this.#headers, bodyBytes: this.#bytes });
+    const response = { status: this.#status, headers: this.#headers, bodyBytes: this.#bytes };
+    if (this.#ctx.config.mode === 'http') return sharedCacheRefusal(this.#ctx.config, this.#ctx.facts, response);
+    return responseNotStorable(this.#ctx.config, response);
   }
 
   #staleIfError(): ReplayPlan | undefined {
-    const { fallback, config, larder, facts, space, key } = this.#ctx;
-    if (!fallback || fallback.header.freshUntil === null) return undefined;
+    const { fallback, fallbackUntil, config, larder, facts, space, key } = this.#ctx;
+    if (!fallback) return undefined;
     const now = larder.clock.now();
-    if (now >= fallback.header.freshUntil + config.sieMs) return undefined;
-    this.#replaced = true;
+    if (now >= fallbackUntil) return undefined;
     space.stats.stale++;
-    larder.emitEvent('stale', { cache: space.name, kind: 'http', key, reason: 'stale-if-error', ageMs: now - fallback.header.storedAt });
-    return planReplay(fallback, facts, 'STALE', now - fallback.header.storedAt, config.debugHeaders ? 'stale-if-error' : undefined);
+    const ageMs = now - fallback.header.storedAt + ((fallback.header.meta as StoredResponse).http?.initialAgeMs ?? 0);
+    larder.emitEvent('stale', { cache: space.name, kind: 'http', key, reason: 'stale-if-error', ageMs });
+    return this.#replace('stale-if-error', planReplay(fallback, facts, 'STALE', ageMs, config.debugHeaders ? 'stale-if-error' : undefined));
   }
 }
 

@@ -19,9 +19,12 @@ export class InputGuard {
   readonly tripped: string[] = [];
   #watching = true;
   readonly #allowed: ReadonlySet<string>;
+  /** `unkeyed: '*'`: header reads are never recorded (per-user state still is). */
+  readonly #anyHeader: boolean;
 
-  constructor(keyedHeaders: readonly string[], unkeyed: ReadonlySet<string>) {
+  constructor(keyedHeaders: readonly string[], unkeyed: ReadonlySet<string>, anyHeader = false) {
     this.#allowed = new Set([...keyedHeaders, ...unkeyed, ...FRAMEWORK_HEADERS]);
+    this.#anyHeader = anyHeader;
   }
 
   /** Stops recording (the response is complete; later reads cannot shape it). */
@@ -39,6 +42,7 @@ export class InputGuard {
 
   /** A view of `headers` that records each unkeyed header read (and enumeration of them all). */
   watchHeaders<T extends object>(headers: T): T {
+    if (this.#anyHeader) return headers;
     return new Proxy(headers, {
       get: (target, property, receiver) => {
         if (typeof property === 'string') this.read(property.toLowerCase());

@@ -7,6 +7,8 @@ export interface RequestFacts {
   method: string;
   /** The Host header, as received. */
   host: string | undefined;
+  /** The request target as received (`req.originalUrl`, `ctx.originalUrl`): path and query string. */
+  url?: string | undefined;
   /** Mount path + route pattern (e.g. `/api/users/:id`), or the path for `app.use(cached())`. */
   routeId: string;
   /** Hash of the source of the handlers that follow `cached()` (code changes invalidate entries). */
@@ -53,6 +55,8 @@ export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: 
   if (config.vary.length > 0) args.push(['headers', headerValues(config.vary, facts.headers)]);
   if (config.key) args.push(['key', config.key(facts.request)]);
   if (method !== 'GET') args.push(['body', facts.body ?? null]);
+  // An HTTP cache's key is the target URI (RFC 9111 §4.1): two spellings of one query are two resources.
+  if (config.mode === 'http') args.push(['target', facts.url ?? null]);
   return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
 }
 
@@ -86,7 +90,8 @@ export class RecentKeys {
 
   /** `larder.entryKey(space, requestKey(...))`, remembered for simple GETs. */
   key<S extends KeySpace>(facts: RequestFacts, larder: KeyMaker<S>, space: S): string {
-    const text = this.#simple && (facts.method === 'GET' || facts.method === 'HEAD') ? simpleText(facts) : undefined;
+    let text = this.#simple && (facts.method === 'GET' || facts.method === 'HEAD') ? simpleText(facts) : undefined;
+    if (text !== undefined && this.#config.mode === 'http') text += `\0${facts.url ?? ''}`;
     if (text === undefined) return larder.entryKey(space, requestKey(this.#config, facts, space.name));
     let keys = this.#keys.get(space);
     if (keys === undefined) this.#keys.set(space, (keys = new Map()));

@@ -2,14 +2,23 @@ import { parseDuration } from '../duration.js';
 import { BadOptionError } from '../errors.js';
 import { normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash/hash.js';
 import type { Larder } from '../larder.js';
+import { SHARED_CACHE_STATUSES } from './shared-cache.js';
 
 /** Options of `cached()` (Express and Koa alike). `Req` is `req` in Express and `ctx` in Koa. */
 export interface CachedOptions<Req = any> {
-  /** How long a stored response is fresh. A duration. @default forever */
+  /**
+   * `'route'`: the route's `ttl` decides freshness. `'http'`: a shared HTTP cache (RFC 9111) — the
+   * response's `Cache-Control`, `CDN-Cache-Control`, `Expires`, `Age` and validators decide, with
+   * revalidation, and `ttl` only for responses that state no freshness.
+   * @default 'route'
+   * @example app.use(cached({ mode: 'http', unkeyed: '*' }))
+   */
+  mode?: 'route' | 'http';
+  /** How long a stored response is fresh. A duration. In `mode: 'http'`, only for responses that state no freshness. @default forever ('route'), none ('http') */
   ttl?: number | string | null;
   /** The larder whose store, events and stats are used. @default the default larder */
   larder?: Larder;
-  /** Response statuses that may be stored. @default [200] */
+  /** Response statuses that may be stored. @default [200] ('route'); every final status but 206 and 304 ('http') */
   statuses?: readonly number[];
   /** Largest body stored, in bytes; larger responses are served but not stored. @default 8 MiB */
   maxBodyBytes?: number;
@@ -25,8 +34,12 @@ export interface CachedOptions<Req = any> {
   methods?: readonly string[];
   /** Cache requests that carry `Authorization` even though the key does not include it. @default false */
   shareAuthenticated?: boolean;
-  /** Request inputs the handler may read without them being in the key, e.g. `['user-agent', 'session']`. */
-  unkeyed?: readonly string[];
+  /**
+   * Request inputs the handler may read without them being in the key, e.g. `['user-agent', 'session']`.
+   * `'*'` declares every request header harmless (the response's `Vary` then decides what is keyed), as a
+   * reverse proxy in front of an origin it trusts needs; per-user state (cookies, session, user) still counts.
+   */
+  unkeyed?: readonly string[] | '*';
   /** After `ttl`, serve the stale response for this long and refresh it once in the background. */
   staleWhileRevalidate?: number | string | null;
   /** When the handler throws or answers 5xx, serve the stale response for this long. */
@@ -38,6 +51,8 @@ export interface CachedOptions<Req = any> {
 }
 
 export interface RouteConfig {
+  mode: 'route' | 'http';
+  /** In `mode: 'http'`, 0 when `ttl` was not given (responses without freshness are not reused). */
   ttlMs: number;
   swrMs: number;
   sieMs: number;
@@ -52,13 +67,15 @@ export interface RouteConfig {
   methods: ReadonlySet<string>;
   shareAuthenticated: boolean;
   unkeyed: ReadonlySet<string>;
+  /** `unkeyed: '*'`: reading any request header is harmless. */
+  unkeyedHeaders: boolean;
   tags: ((req: any) => readonly string[]) | undefined;
   debugHeaders: boolean;
 }
 
 const DEFAULTS = { statuses: [200], maxBodyBytes: 8 * 1024 * 1024, methods: ['GET', 'HEAD'] } as const;
 const KNOWN = new Set([
-  'ttl', 'larder', 'statuses', 'maxBodyBytes', 'vary', 'key', 'exclude', 'hashFuncs', 'methods',
+  'mode', 'ttl', 'larder', 'statuses', 'maxBodyBytes', 'vary', 'key', 'exclude', 'hashFuncs', 'methods',
   'shareAuthenticated', 'unkeyed', 'staleWhileRevalidate', 'staleIfError', 'tags', 'debugHeaders',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -81,7 +98,9 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     const value = options[name];
     return value === undefined ? fallback : parseDuration(value, name);
   };
-  const statuses = options.statuses ?? DEFAULTS.statuses;
+  const mode = options.mode ?? 'route';
+  if (mode !== 'route' && mode !== 'http') throw new BadOptionError('mode', `expected 'route' or 'http', got ${String(mode)}`, "cached({ mode: 'http' })");
+  const statuses = options.statuses ?? (mode === 'http' ? [...SHARED_CACHE_STATUSES] : DEFAULTS.statuses);
   if (!Array.isArray(statuses) || statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
     throw new BadOptionError('statuses', 'expected an array of HTTP status codes', 'cached({ statuses: [200, 404] })');
   }
@@ -107,8 +126,10 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
   if (options.larder !== undefined && (typeof options.larder !== 'object' || typeof options.larder.space !== 'function')) {
     throw new BadOptionError('larder', 'expected a larder from createLarder()', 'cached({ larder: createLarder() })');
   }
+  const unkeyedHeaders = options.unkeyed === '*';
   return Object.freeze({
-    ttlMs: duration('ttl', Infinity),
+    mode,
+    ttlMs: duration('ttl', mode === 'http' ? 0 : Infinity),
     swrMs: duration('staleWhileRevalidate', 0),
     sieMs: duration('staleIfError', 0),
     larder: options.larder,
@@ -121,7 +142,8 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     hashFuncs: options.hashFuncs === undefined ? undefined : normalizeHashFuncs(options.hashFuncs),
     methods: new Set(methods),
     shareAuthenticated: options.shareAuthenticated === true,
-    unkeyed: new Set(stringList('unkeyed', options.unkeyed, "cached({ unkeyed: ['user-agent'] })").map(normalizeInputName)),
+    unkeyed: new Set(stringList('unkeyed', unkeyedHeaders ? undefined : options.unkeyed, "cached({ unkeyed: ['user-agent'] }) or cached({ unkeyed: '*' })").map(normalizeInputName)),
+    unkeyedHeaders,
     tags: tagList ? () => tagList : (options.tags as RouteConfig['tags']),
     debugHeaders: options.debugHeaders === true,
   });

@@ -1,5 +1,6 @@
 import fresh from 'fresh';
 import type { Entry } from '../store/entry.js';
+import type { HttpFreshness } from './freshness.js';
 
 /** What an HTTP entry's metadata holds besides the body bytes. */
 export interface StoredResponse {
@@ -9,6 +10,8 @@ export interface StoredResponse {
   /** The validators are read from `headers`; entries written before they were dropped here still carry them. */
   etag?: string;
   lastModified?: string;
+  /** `mode: 'http'`: the response's freshness, decided when it was stored. */
+  http?: HttpFreshness;
 }
 
 /** A response ready to be written by an adapter. `body` is undefined for HEAD and 304. Shared between requests: never mutate it. */

@@ -9,6 +9,7 @@ import { RecentKeys, varyKey, type RequestFacts } from './key.js';
 import { normalizeCachedOptions, type RouteConfig } from './options.js';
 import { hasBody, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
+import { judgeHttp, judgeRoute, type Verdict } from './verdict.js';
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -95,39 +96,51 @@ export class RouteCache {
     return this.#judge(larder, space, key, facts, read, refresh);
   }
 
+  #verdict(read: ReadResult, facts: RequestFacts, now: number, refresh: boolean): Verdict {
+    return this.config.mode === 'http' ? judgeHttp(read, facts.headers, now, refresh) : judgeRoute(read, this.config.swrMs, this.config.sieMs, now, refresh);
+  }
+
   #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
     const reasons = this.config.debugHeaders;
-    if (!refresh && read.state === 'fresh') {
+    const verdict = this.#verdict(read, facts, larder.clock.now(), refresh);
+    if (verdict.kind === 'hit') {
       space.stats.hits++;
-      if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: read.ageMs });
-      return { kind: 'replay', plan: planReplay(read.entry, facts, 'HIT', read.ageMs), refresh: false };
+      if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: verdict.ageMs });
+      return { kind: 'replay', plan: planReplay(verdict.entry, facts, 'HIT', verdict.ageMs), refresh: false };
     }
-    const staleEntry = read.state === 'stale' || (refresh && read.state === 'fresh') ? read.entry : undefined;
-    if (!refresh && staleEntry && staleEntry.header.freshUntil !== null && larder.clock.now() < staleEntry.header.freshUntil + this.config.swrMs) {
+    if (verdict.kind === 'stale') {
       space.stats.stale++;
-      larder.emitEvent('stale', { cache: space.name, kind: 'http', key, ageMs: read.state === 'stale' ? read.ageMs : 0, reason: 'stale-while-revalidate' });
-      const startRefresh = !this.#refreshing.has(key);
+      larder.emitEvent('stale', { cache: space.name, kind: 'http', key, ageMs: read.state === 'stale' ? read.ageMs : 0, reason: verdict.reason });
+      const startRefresh = verdict.refresh && !this.#refreshing.has(key);
       if (startRefresh) this.#refreshing.add(key);
-      const ageMs = larder.clock.now() - staleEntry.header.storedAt;
-      return { kind: 'replay', plan: planReplay(staleEntry, facts, 'STALE', ageMs, reasons ? 'stale-while-revalidate' : undefined), refresh: startRefresh };
+      return { kind: 'replay', plan: planReplay(verdict.entry, facts, 'STALE', verdict.ageMs, reasons ? verdict.reason : undefined), refresh: startRefresh };
     }
-    const missReason: LarderReason = read.state === 'miss' ? read.reason : 'expired';
+    if (verdict.kind === 'unsatisfiable') {
+      space.stats.misses++;
+      larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: 'only-if-cached' });
+      return { kind: 'replay', plan: gatewayTimeout(reasons), refresh: false };
+    }
     const leader = this.#leaders.get(key);
     if (leader && !refresh) return leader.then((outcome) => this.#follow(larder, space, key, facts, read, outcome));
-    return this.#lead(larder, space, key, facts, read.tagVersions, staleEntry, missReason, refresh);
+    return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh);
   }
 
   #follow(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, outcome: LeaderOutcome | undefined): Decision {
-    if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts.headers) === outcome.varyHash)) {
+    // In mode 'http' the leader's response must also be reusable for this request (no-cache, max-age=0…).
+    const reusable = (entry: Entry) => this.config.mode === 'route' || this.#verdict({ state: 'fresh', entry, ageMs: 0, tagVersions: {} }, facts, larder.clock.now(), false).kind === 'hit';
+    if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts.headers) === outcome.varyHash) && reusable(outcome.entry)) {
       space.stats.hits++;
       larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: 0 });
       return { kind: 'replay', plan: planReplay(outcome.entry, facts, 'HIT', 0), refresh: false };
     }
     // The leader's response was not storable (or varies otherwise): run the handler ourselves.
-    return this.#lead(larder, space, key, facts, read.tagVersions, read.state === 'stale' ? read.entry : undefined, 'absent', false);
+    const own = this.#verdict(read, facts, larder.clock.now(), false);
+    const fallback = own.kind === 'lead' ? own : { fallback: undefined, fallbackUntil: -Infinity, revalidate: undefined };
+    return this.#lead(larder, space, key, facts, read.tagVersions, { ...fallback, kind: 'lead', reason: 'absent' }, false);
   }
 
-  #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, fallback: Entry | undefined, missReason: LarderReason, refresh: boolean): Decision {
+  #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, verdict: Extract<Verdict, { kind: 'lead' }>, refresh: boolean): Decision {
+    const { fallback, fallbackUntil, revalidate, reason: missReason } = verdict;
     space.stats.misses++;
     larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: missReason });
     let settle!: (outcome: LeaderOutcome | undefined) => void;
@@ -142,6 +155,8 @@ export class RouteCache {
       facts,
       tagVersions,
       fallback,
+      fallbackUntil,
+      revalidate,
       missReason,
       onUnkeyedRead: (route, input) => this.#warnOnce(`${route}\0${input}`, InputGuard.message(route, input), 'LARDER_UNKEYED_INPUT'),
       settle: (result) => {
@@ -189,4 +204,11 @@ export class RouteCache {
     this.#warned.add(id);
     process.emitWarning(message, { code });
   }
+}
+
+/** RFC 9111 §5.2.1.7: `only-if-cached` and no stored response to answer with. */
+function gatewayTimeout(debug: boolean): ReplayPlan {
+  const headers: Array<[string, string]> = [['Content-Length', '0'], ['X-Cache', 'MISS']];
+  if (debug) headers.push(['X-Larder-Reason', 'only-if-cached']);
+  return { status: 504, headers, body: Buffer.alloc(0) };
 }
