@@ -23,7 +23,9 @@ export function forward(origin: string): RequestHandler {
       if (info.statusCode === 102) res.writeProcessing();
       else if (info.statusCode === 103) res.writeEarlyHints(endToEnd(info.headers) as Record<string, string | string[]>);
     });
+    let received: IncomingMessage | undefined;
     upstream.on('response', (answer: IncomingMessage) => {
+      received = answer;
       for (const [name, value] of Object.entries(rawPairs(answer))) res.setHeader(name, value);
       res.setHeader('Via', appendVia(answer.headers.via, answer.httpVersion));
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage);
@@ -31,6 +33,8 @@ export function forward(origin: string): RequestHandler {
       answer.on('aborted', () => res.destroy());
     });
     upstream.on('error', () => {
+      // Bytes after a complete message (a Content-Length shorter than the body) end that connection, not this answer.
+      if (received?.complete) return;
       if (res.headersSent) res.destroy();
       else res.status(502).type('text/plain').end('Bad Gateway');
     });

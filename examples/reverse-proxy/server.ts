@@ -13,7 +13,7 @@ if (!origin || !URL.canParse(origin)) {
   console.error('Set ORIGIN to the server to proxy, e.g. ORIGIN=http://127.0.0.1:8000 PORT=0 npm run proxy');
   process.exit(2);
 }
-const larder = createLarder({ store: process.env.LARDER_STORE ?? 'sqlite://./.larder/cache.sqlite' });
+const larder = createLarder({ store: process.env.LARDER_STORE ?? 'sqlite://./.larder/cache.sqlite', storeTimeout: '1s' });
 larder.on('error', (event) => console.warn(`[larder] ${event.reason ?? 'error'} in ${event.cache}: ${String(event.error)}`));
 
 const host = process.env.HOST ?? '127.0.0.1';

@@ -45,6 +45,11 @@ export class Larder extends EventEmitter {
     return this.#entries.store.kind;
   }
 
+  /** @internal How long a store operation may take before it counts as failed (`storeTimeout`). */
+  get storeTimeoutMs(): number {
+    return this.#entries.storeTimeoutMs;
+  }
+
   get closed(): boolean {
     return this.#closing !== undefined;
   }

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { CachedOptions, Larder } from '@larder/core';
+import { defaultLarder, type CachedOptions, type Larder } from '@larder/core';
 import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { invalidateOnWrite } from './invalidate-on-write.js';
 
 /** The middleware returned by `cached()`. */
 export type CachedMiddleware = RequestHandler & {
@@ -22,7 +23,11 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
   const { excludeQuery, excludeBody } = cache.config;
 
   const middleware = function cached(req: Request, res: Response, next: NextFunction): void {
-    if (!cache.handles(req.method)) return next();
+    if (!cache.handles(req.method)) {
+      // A write this middleware sees (app.use(cached())) drops what its path had stored.
+      invalidateOnWrite(req, res, cache.config.larder ?? (req as { larder?: Larder }).larder ?? defaultLarder());
+      return next();
+    }
     // Express 5's req.query is a getter that parses on every read: read it once, and when fields were
     // stripped, an own property makes the stripped copy the one the handler sees.
     const parsed = req.query;

@@ -1,5 +1,7 @@
-import { defaultLarder, type Larder, type ResourceRegistry } from '@larder/core';
+import { defaultLarder, type Larder, type ProvideLarderOptions, type ResourceRegistry } from '@larder/core';
+import { normalizeProvideOptions } from '@larder/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { invalidateOnWrite } from './invalidate-on-write.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -12,17 +14,22 @@ declare module 'express-serve-static-core' {
 
 /**
  * Makes a larder and its resource registry reachable from every handler, in Express's idiom:
- * `req.resources.get('db')`, `req.larder.stats()`. Also sets `app.locals.larder`.
+ * `req.resources.get('db')`, `req.larder.stats()`. Also sets `app.locals.larder`. And, unless
+ * `invalidateOnWrite: false`, a successful POST, PUT, PATCH or DELETE drops the stored responses of its
+ * path and of its same-origin `Location`/`Content-Location`, in every process sharing the store.
  * @example
  * app.use(provideLarder(larder));
+ * app.use(provideLarder({ larder, invalidateOnWrite: false }));
  * app.get('/users', async (req, res) => res.json(await (await req.resources.get('db')).query('…')));
  */
-export function provideLarder(larder?: Larder): RequestHandler {
-  return function provideLarder(req: Request, _res: Response, next: NextFunction): void {
+export function provideLarder(larderOrOptions?: Larder | ProvideLarderOptions): RequestHandler {
+  const { larder, invalidateOnWrite: invalidate } = normalizeProvideOptions(larderOrOptions);
+  return function provideLarder(req: Request, res: Response, next: NextFunction): void {
     const instance = larder ?? defaultLarder();
     req.larder = instance;
     req.resources = instance.resources;
     if (req.app && req.app.locals.larder === undefined) req.app.locals.larder = instance;
+    invalidateOnWrite(req, res, instance, invalidate);
     next();
   };
 }

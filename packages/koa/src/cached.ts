@@ -1,7 +1,8 @@
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
-import type { CachedOptions, Larder } from '@larder/core';
+import { defaultLarder, type CachedOptions, type Larder } from '@larder/core';
 import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
+import { invalidateOnWrite } from './invalidate-on-write.js';
 
 /** The middleware returned by `cached()`. */
 export type CachedMiddleware = Middleware & {
@@ -33,7 +34,8 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
   // Not an async function: a hit answers synchronously, without a promise of its own (koa-compose
   // turns a synchronous throw into a rejection, as it would have been).
   const middleware = function cached(ctx: RoutedContext, next: Next): Promise<void> | void {
-    if (!cache.handles(ctx.method)) return next();
+    // A write this middleware sees (app.use(cached())) drops what its path had stored.
+    if (!cache.handles(ctx.method)) return invalidateOnWrite(ctx, next, cache.config.larder ?? ctx.larder ?? defaultLarder());
     const query = stripUnkeyed(ctx.query, excludeQuery);
     if (query !== ctx.query) ctx.query = query;
     const request = ctx.request as Context['request'] & { body?: unknown };

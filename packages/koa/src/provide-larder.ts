@@ -1,5 +1,7 @@
-import { defaultLarder, type Larder, type ResourceRegistry } from '@larder/core';
+import { defaultLarder, type Larder, type ProvideLarderOptions, type ResourceRegistry } from '@larder/core';
+import { normalizeProvideOptions } from '@larder/core/adapter';
 import type { Middleware } from 'koa';
+import { invalidateOnWrite } from './invalidate-on-write.js';
 
 declare module 'koa' {
   interface DefaultContext {
@@ -12,16 +14,20 @@ declare module 'koa' {
 
 /**
  * Makes a larder and its resource registry reachable from every middleware, in Koa's idiom:
- * `ctx.resources.get('db')`, `ctx.larder.stats()`. `cached()` without a `larder` option uses it.
+ * `ctx.resources.get('db')`, `ctx.larder.stats()`. `cached()` without a `larder` option uses it. And,
+ * unless `invalidateOnWrite: false`, a successful POST, PUT, PATCH or DELETE drops the stored responses
+ * of its path and of its same-origin `Location`/`Content-Location`, in every process sharing the store.
  * @example
  * app.use(provideLarder(larder));
+ * app.use(provideLarder({ larder, invalidateOnWrite: false }));
  * router.get('/users', async (ctx) => { ctx.body = await (await ctx.resources.get('db')).query('…'); });
  */
-export function provideLarder(larder?: Larder): Middleware {
+export function provideLarder(larderOrOptions?: Larder | ProvideLarderOptions): Middleware {
+  const { larder, invalidateOnWrite: invalidate } = normalizeProvideOptions(larderOrOptions);
   return function provideLarder(ctx, next) {
     const instance = larder ?? defaultLarder();
     ctx.larder = instance;
     ctx.resources = instance.resources;
-    return next();
+    return invalidateOnWrite(ctx, next, instance, invalidate);
   };
 }

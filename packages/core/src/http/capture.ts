@@ -221,7 +221,8 @@ export class Capture {
     }
     const headers = sharedCacheHeaders(own(this.#headers), this.#responseTime);
     const timing = { requestTime: this.#requestTime, responseTime: this.#responseTime };
-    const entry = sharedCacheEntry(this.#status, headers, timing, config);
+    // Freshness is read from every field received (Age is not stored: it is recomputed on each use).
+    const entry = sharedCacheEntry(this.#status, this.#headers, timing, config);
     if (!entry) return undefined;
     // Age counts from the write, which comes after the last byte: the time since the head is age too.
     const http = { ...entry.freshness, initialAgeMs: entry.freshness.initialAgeMs + Math.max(0, this.#ctx.larder.clock.now() - this.#responseTime) };

@@ -43,7 +43,7 @@ export function notModifiedMatches(entry: Entry, request: RequestLike, notModifi
 }
 
 /** Fields a 304 never changes in the stored response: the stored body's length (§3.2), and what is not stored at all. */
-const KEPT = new Set(['content-length', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'age', 'x-cache', 'server-timing', 'x-larder-reason']);
+const KEPT = new Set(['content-length', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-cache', 'server-timing', 'x-larder-reason']);
 
 /**
  * §3.2: the stored header fields updated with the 304's: each field it carries replaces the stored

@@ -10,6 +10,7 @@ import { normalizeCachedOptions, type RouteConfig } from './options.js';
 import { hasBody, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
 import { judgeHttp, judgeRoute, type Verdict } from './verdict.js';
+import { isWrite, markCachedRead, pathTag } from './write-invalidation.js';
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -54,6 +55,7 @@ export class RouteCache {
     const larder = this.config.larder ?? facts.larder ?? defaultLarder();
     const bypass = larder.closed ? 'store-error' : requestBypass(this.config, facts.method, facts.headers);
     if (bypass === 'pass') return { kind: 'pass' };
+    if (isWrite(facts.method)) markCachedRead(facts.request as object);
     const space = this.#space(larder, facts);
     if (bypass) return this.#bypass(larder, space, bypass);
     if (facts.method !== 'GET' && facts.method !== 'HEAD' && facts.body === undefined && hasBody(facts.headers)) {
@@ -65,7 +67,7 @@ export class RouteCache {
     let tags: readonly string[];
     try {
       key = this.#keys.key(facts, larder, space);
-      tags = this.config.tags ? this.config.tags(facts.request) : [];
+      tags = withPathTag(this.config.tags ? this.config.tags(facts.request) : [], facts);
     } catch (error) {
       if (!(error instanceof LarderError)) throw error;
       this.#warnOnce(`${space.name}\0${error.code}`, `${error.message}\nLarder served ${space.name} without caching.`, error.code);
@@ -211,4 +213,11 @@ function gatewayTimeout(debug: boolean): ReplayPlan {
   const headers: Array<[string, string]> = [['Content-Length', '0'], ['X-Cache', 'MISS']];
   if (debug) headers.push(['X-Larder-Reason', 'only-if-cached']);
   return { status: 504, headers, body: Buffer.alloc(0) };
+}
+
+/** The route's tags plus its path's, which a write to the path moves (write-invalidation.ts). */
+function withPathTag(tags: readonly string[], facts: RequestFacts): readonly string[] {
+  const tag = pathTag(facts.host, facts.url);
+  if (tag === undefined) return tags;
+  return tags.length === 0 ? [tag] : [...tags, tag];
 }
