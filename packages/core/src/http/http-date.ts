@@ -34,7 +34,7 @@ export function parseHttpDate(value: string | readonly string[] | number | undef
     return build(year, match[2]!, Number(match[1]), match.slice(4, 7));
   }
   match = ASCTIME.exec(value);
-  if (match) return build(Number(match[7]), match[1]!, Number(match[2]!.trim()), match.slice(3, 6));
+  if (match) return build(Number(match[6]), match[1]!, Number(match[2]!.trim()), match.slice(3, 6));
   return undefined;
 }
 

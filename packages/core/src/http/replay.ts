@@ -83,11 +83,15 @@ function baseHeaders(entry: Entry, stored: StoredResponse): ReadonlyArray<[strin
 function validators(stored: StoredResponse): { etag?: string; 'last-modified'?: string } {
   let etag = stored.etag;
   let lastModified = stored.lastModified;
+  let date: string | undefined;
   for (const [name, value] of stored.headers) {
     const lower = name.toLowerCase();
     if (lower === 'etag') etag = String(value);
     else if (lower === 'last-modified') lastModified = String(value);
+    else if (lower === 'date') date = String(value);
   }
+  // RFC 9111 §4.3.2: without Last-Modified, a shared cache evaluates If-Modified-Since against the stored Date.
+  if (lastModified === undefined && stored.http) lastModified = date;
   return { etag, 'last-modified': lastModified };
 }
 
