@@ -1,7 +1,7 @@
 import compression from 'compression';
 import type { Readable } from 'node:stream';
 import { createServer } from 'node:http';
-import { cached } from '@larder/express';
+import { cached, provideLarder } from '@larder/express';
 import type { Request, Response, NextFunction } from 'express';
 import { MAX_HEADER_SIZE, closeServer, listen, type AppSetup, type Framework, type Io, type RunningApp } from './harness.js';
 
@@ -27,6 +27,7 @@ export function expressFramework(name: string, express: ExpressModule): Framewor
           next();
         });
       }
+      if (setup.provideLarder) app.use(provideLarder(...(setup.provideLarder as Parameters<typeof provideLarder>)));
       const middlewares: RunningApp['middlewares'] = [];
       if (setup.appLevelCached) {
         const mw = cached(...(setup.appLevelCached as Parameters<typeof cached>));
@@ -81,5 +82,6 @@ function io(req: Request, res: Response): Io {
     },
     stream: (body: Readable) => void body.pipe(res),
     locals: res.locals,
+    fresh: () => req.fresh,
   };
 }

@@ -34,12 +34,14 @@ export interface Io {
   stream(body: Readable): void;
   /** Passes control on (`next()` / `await next()`), used by a route that calls next('route'). */
   locals: Record<string, unknown>;
+  /** Whether the request's validators match the response's (`req.fresh` / `ctx.fresh`): a handler answers 304 then. */
+  fresh(): boolean;
 }
 
 export type Handler = (io: Io) => unknown;
 
 export interface RouteSpec {
-  method?: 'get' | 'post' | 'head' | 'put';
+  method?: 'get' | 'post' | 'head' | 'put' | 'patch' | 'delete';
   path: string;
   /** Arguments of `cached()`; omit for an uncached route. */
   cached?: [ttlOrOptions?: unknown, options?: unknown];
@@ -58,6 +60,8 @@ export interface AppSetup {
   session?: boolean;
   /** Parse JSON bodies before the routes. */
   json?: boolean;
+  /** `app.use(provideLarder(...))` in front of everything, with these arguments. */
+  provideLarder?: [larderOrOptions?: unknown];
   /** `app.use(cached(...))` in front of every route instead of per route. */
   appLevelCached?: [ttlOrOptions?: unknown, options?: unknown];
 }

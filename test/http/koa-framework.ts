@@ -2,7 +2,7 @@ import compress from 'koa-compress';
 import type { Readable } from 'node:stream';
 import { createServer } from 'node:http';
 import Router from '@koa/router';
-import { cached } from '@larder/koa';
+import { cached, provideLarder } from '@larder/koa';
 import type { Context, Middleware, Next } from 'koa';
 import { MAX_HEADER_SIZE, closeServer, listen, type AppSetup, type Framework, type Io, type RunningApp } from './harness.js';
 
@@ -38,6 +38,7 @@ export function koaFramework(name: string, Koa: KoaClass): Framework {
           await next();
         });
       }
+      if (setup.provideLarder) app.use(provideLarder(...(setup.provideLarder as Parameters<typeof provideLarder>)));
       const middlewares: RunningApp['middlewares'] = [];
       if (setup.appLevelCached) {
         const mw = cached(...(setup.appLevelCached as Parameters<typeof cached>));
@@ -93,5 +94,6 @@ function io(ctx: Context): Io {
     send: (body) => void (ctx.body = body),
     stream: (body: Readable) => void (ctx.body = body),
     locals: ctx.state as Record<string, unknown>,
+    fresh: () => ctx.fresh,
   };
 }

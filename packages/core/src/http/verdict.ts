@@ -64,7 +64,8 @@ export function judgeHttp(read: ReadResult, headers: Readonly<Record<string, str
     revalidate: freshness.validators ? entry : undefined,
   });
   if (refresh) return lead('expired');
-  const asked = request.noCache || (request.maxAgeMs !== undefined && ageMs > request.maxAgeMs) || (request.minFreshMs !== undefined && -staleByMs < request.minFreshMs);
+  // max-age=0 is how clients ask for a revalidated answer, whatever the age.
+  const asked = request.noCache || (request.maxAgeMs !== undefined && (request.maxAgeMs === 0 || ageMs > request.maxAgeMs)) || (request.minFreshMs !== undefined && -staleByMs < request.minFreshMs);
   if (!freshness.noCache && !asked && staleByMs < 0) return { kind: 'hit', entry, ageMs };
   if (!freshness.noCache && !freshness.noStale && !request.noCache && staleByMs >= 0) {
     if (request.maxStaleMs !== undefined && staleByMs <= request.maxStaleMs) return { kind: 'stale', entry, ageMs, refresh: false, reason: 'max-stale' };
