@@ -135,7 +135,9 @@ export class Capture {
       return clientAsked ? undefined : this.#replace('revalidated', planReplay(stored, facts, 'HIT', 0, config.debugHeaders ? 'revalidated' : undefined));
     }
     this.#status = previous.status;
-    this.#headers = mergeNotModified(previous, own);
+    // Node adds Date to the 304 only as it writes it: it is dated now, like every response received without one.
+    const dated = own.some(([name]) => name.toLowerCase() === 'date') ? own : [...own, ['Date', new Date(this.#responseTime).toUTCString()] as const];
+    this.#headers = mergeNotModified(previous, dated);
     this.#chunks.length = 0;
     this.#chunks.push(stored.payload);
     this.#bytes = stored.payload.length;
