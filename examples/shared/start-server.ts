@@ -27,10 +27,12 @@ export interface StartOptions {
   /** LARDER_STORE for the server. @default unset: the server's default store */
   store?: string;
   timeoutMs?: number;
+  /** More environment variables for the server (e.g. ORIGIN for the reverse proxy). */
+  env?: Record<string, string>;
 }
 
-export function startServer(script: string, { cwd, port = 0, store, timeoutMs = 30_000 }: StartOptions): Promise<RunningServer> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), TSX_TSCONFIG_PATH: TSCONFIG };
+export function startServer(script: string, { cwd, port = 0, store, timeoutMs = 30_000, env: extra = {} }: StartOptions): Promise<RunningServer> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, PORT: String(port), TSX_TSCONFIG_PATH: TSCONFIG };
   if (store === undefined) delete env.LARDER_STORE;
   else env.LARDER_STORE = store;
   const child = spawn(process.execPath, ['--import', TSX, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
