@@ -219,5 +219,11 @@ function gatewayTimeout(debug: boolean): ReplayPlan {
 function withPathTag(tags: readonly string[], facts: RequestFacts): readonly string[] {
   const tag = pathTag(facts.host, facts.url);
   if (tag === undefined) return tags;
-  return tags.length === 0 ? [tag] : [...tags, tag];
+  if (tags.length > 0) return [...tags, tag];
+  let alone = pathTagLists.get(tag);
+  if (alone === undefined) pathTagLists.set(tag, (alone = Object.freeze([tag])));
+  return alone;
 }
+
+/** One list per path tag, so that a hit on a route without tags allocates none (bounded by the number of path tags). */
+const pathTagLists = new Map<string, readonly string[]>();
