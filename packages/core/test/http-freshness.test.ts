@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Entry } from '../src/entry.js';
+import type { Entry } from '../src/store/entry.js';
 import { describeFreshness, type HttpFreshness } from '../src/http/freshness.js';
 import { judgeHttp, judgeRoute } from '../src/http/verdict.js';
 
