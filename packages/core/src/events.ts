@@ -34,6 +34,12 @@ export type LarderReason =
   | 'aborted'
   | 'guard'
   | 'head-miss'
+  | 'no-freshness'
+  | 'request-no-store'
+  | 'no-cache'
+  | 'request-directive'
+  | 'max-stale'
+  | 'only-if-cached'
   | (string & {});
 
 /** Payload of every event. */
