@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer, listen } from '../../test/http/harness.js';
 import { hasRedisServer, RedisServer } from '../../test/support/redis-server.js';
-import { startServer, type RunningServer } from '../shared/start-server.js';
+import { getWithHost as get, startServer, type RunningServer } from '../shared/start-server.js';
 
 const SCRIPT = fileURLToPath(new URL('./server.ts', import.meta.url));
 
@@ -80,17 +80,3 @@ describe('examples/reverse-proxy/server.ts (npm run proxy)', () => {
     await expect(startServer(SCRIPT, { cwd: await tempDir(), env: { ORIGIN: '' } })).rejects.toThrow(/Set ORIGIN/);
   });
 });
-
-/** A GET with the Host header a load balancer would send (fetch() does not let a caller set Host). */
-function get(url: string, host: string): Promise<{ xCache: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers: { host } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ xCache: response.headers['x-cache'] as string | undefined, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}

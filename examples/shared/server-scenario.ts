@@ -8,10 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'node:http';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { hasRedisServer, RedisServer } from '../../test/support/redis-server.js';
-import { startServer, type RunningServer } from './start-server.js';
+import { getWithHost as get, startServer, type RunningServer } from './start-server.js';
 
 const STATS = '/rides/stats?borough=Brooklyn&hour=8';
 
@@ -75,19 +74,5 @@ export function describeServer(name: string, script: URL): void {
       expect(fromB.xCache).toBe('HIT');
       expect(fromB.body).toBe(fromA.body);
     }, 60_000);
-  });
-}
-
-/** A GET with the Host header a proxy in front of the instances would send. */
-function get(url: string, host: string): Promise<{ xCache: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers: { host } }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ xCache: response.headers['x-cache'] as string | undefined, body }));
-    })
-      .on('error', reject)
-      .end();
   });
 }

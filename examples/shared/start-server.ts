@@ -3,6 +3,7 @@
  * directory of the test's choosing, and waits for the URL it prints.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -61,5 +62,19 @@ export function startServer(script: string, { cwd, port = 0, store, timeoutMs = 
       clearTimeout(timer);
       reject(new Error(`${script} exited (${code ?? signal}) before listening:\n${output}`));
     });
+  });
+}
+
+/** A GET with the Host header a load balancer in front of several instances would send (fetch() cannot set Host). */
+export function getWithHost(url: string, host: string): Promise<{ xCache: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ xCache: response.headers['x-cache'] as string | undefined, body }));
+    })
+      .on('error', reject)
+      .end();
   });
 }

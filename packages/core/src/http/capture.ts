@@ -9,7 +9,7 @@ import type { RouteConfig } from './options.js';
 import { responseNotStorable, storableHeaders, varyNames } from './policy.js';
 import { planReplay, type ReplayPlan, type StoredResponse } from './replay.js';
 import { mergeNotModified, notModifiedMatches, revalidationHeaders } from './revalidate.js';
-import { sharedCacheEntry, sharedCacheHeaders, sharedCacheRefusal } from './shared-cache.js';
+import { sharedCacheRefusal, sharedCacheStored } from './shared-cache.js';
 
 export type HeaderPairs = ReadonlyArray<readonly [string, string | string[]]>;
 
@@ -125,7 +125,7 @@ export class Capture {
    */
   #notModified(stored: Entry, headers: HeaderPairs): ReplayPlan | undefined {
     const { facts, config, larder } = this.#ctx;
-    const own = headers.filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
+    const own = this.#own(headers);
     const clientAsked = facts.headers['if-none-match'] !== undefined || facts.headers['if-modified-since'] !== undefined;
     const request = { method: facts.method, url: facts.url, headers: facts.headers };
     const previous = stored.header.meta as StoredResponse;
@@ -135,9 +135,7 @@ export class Capture {
       return clientAsked ? undefined : this.#replace('revalidated', planReplay(stored, facts, 'HIT', 0, config.debugHeaders ? 'revalidated' : undefined));
     }
     this.#status = previous.status;
-    // Node adds Date to the 304 only as it writes it: it is dated now, like every response received without one.
-    const dated = own.some(([name]) => name.toLowerCase() === 'date') ? own : [...own, ['Date', new Date(this.#responseTime).toUTCString()] as const];
-    this.#headers = mergeNotModified(previous, dated);
+    this.#headers = mergeNotModified(previous, own, this.#responseTime);
     this.#chunks.length = 0;
     this.#chunks.push(stored.payload);
     this.#bytes = stored.payload.length;
@@ -215,20 +213,18 @@ export class Capture {
 
   /** The stored form of the response and how long it is fresh and kept, per the route's mode. */
   #describe(): { meta: StoredResponse; freshForMs: number; staleForMs: number } | undefined {
-    const { config } = this.#ctx;
-    const own = <T extends readonly [string, string | string[]]>(headers: readonly T[]): T[] => headers.filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
+    const { config, larder } = this.#ctx;
     if (config.mode === 'route') {
-      const meta = storedResponse(this.#status, own(storableHeaders(this.#headers)), this.#chunks, this.#bytes);
+      const meta = storedResponse(this.#status, this.#own(storableHeaders(this.#headers)), this.#chunks, this.#bytes);
       return { meta, freshForMs: config.ttlMs, staleForMs: Math.max(config.swrMs, config.sieMs) };
     }
-    const headers = sharedCacheHeaders(own(this.#headers), this.#responseTime);
-    const timing = { requestTime: this.#requestTime, responseTime: this.#responseTime };
-    // Freshness is read from every field received (Age is not stored: it is recomputed on each use).
-    const entry = sharedCacheEntry(this.#status, this.#headers, timing, config);
-    if (!entry) return undefined;
-    // Age counts from the write, which comes after the last byte: the time since the head is age too.
-    const http = { ...entry.freshness, initialAgeMs: entry.freshness.initialAgeMs + Math.max(0, this.#ctx.larder.clock.now() - this.#responseTime) };
-    return { meta: { status: this.#status, headers, http }, freshForMs: entry.freshForMs, staleForMs: entry.staleForMs };
+    const timing = { requestTime: this.#requestTime, responseTime: this.#responseTime, storeTime: larder.clock.now() };
+    return sharedCacheStored(this.#status, this.#own(this.#headers), timing, config);
+  }
+
+  /** The handler's own headers: those middleware in front of cached() set are left out unless changed. */
+  #own<T extends readonly [string, string | string[]]>(headers: readonly T[]): T[] {
+    return headers.filter(([name, value]) => this.#baseline.get(name.toLowerCase()) !== String(value));
   }
 
   #whyNotStored(outcome: { aborted?: boolean; error?: unknown; incomplete?: boolean }): LarderReason | undefined {

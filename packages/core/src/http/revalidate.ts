@@ -47,9 +47,12 @@ const KEPT = new Set(['content-length', 'connection', 'keep-alive', 'proxy-conne
 
 /**
  * §3.2: the stored header fields updated with the 304's: each field it carries replaces the stored
- * one (or is added), except Content-Length and the fields a cache does not store.
+ * one (or is added), except Content-Length and the fields a cache does not store. A 304 without Date
+ * is dated when it was received (`responseTime`): Node adds Date only as it writes a response.
  */
-export function mergeNotModified(stored: StoredResponse, notModified: Headers): Array<[string, string | string[]]> {
+export function mergeNotModified(stored: StoredResponse, received: Headers, responseTime: number): Array<[string, string | string[]]> {
+  const dated = received.some(([name]) => name.toLowerCase() === 'date');
+  const notModified: Headers = dated ? received : [...received, ['Date', new Date(responseTime).toUTCString()]];
   const connection = new Set(varyNames(lookup(notModified)('connection')));
   const updates = notModified.filter(([name]) => !KEPT.has(name.toLowerCase()) && !connection.has(name.toLowerCase()));
   const updated = new Set(updates.map(([name]) => name.toLowerCase()));

@@ -7,6 +7,7 @@ import { delta, joinLines, parseCacheControl } from './directives.js';
 import { describeFreshness, HEURISTIC_STATUSES, responseDirectives, type HeaderLookup, type HttpFreshness, type Timing } from './freshness.js';
 import type { RouteConfig } from './options.js';
 import { varyNames } from './policy.js';
+import type { StoredResponse } from './replay.js';
 
 type Headers = ReadonlyArray<readonly [string, string | string[]]>;
 type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -64,7 +65,7 @@ export function sharedCacheRefusal(
 }
 
 /** The fields stored with a response: everything but what §3.1 excludes and what `Connection` names. */
-export function sharedCacheHeaders(headers: Headers, responseTime: number): Array<[string, string | string[]]> {
+function sharedCacheHeaders(headers: Headers, responseTime: number): Array<[string, string | string[]]> {
   const connection = new Set(varyNames(lookup(headers)('connection')));
   const kept: Array<[string, string | string[]]> = [];
   for (const [name, value] of headers) {
@@ -82,8 +83,26 @@ export function sharedCacheHeaders(headers: Headers, responseTime: number): Arra
  */
 const KEEP_STALE_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * How a response is stored: its fields (§3.1), its freshness, decided now (§4.2), and how long the entry
+ * is fresh and kept. Undefined when no later request could use it. `headers` are the fields received:
+ * freshness reads them all (Age included, which is not stored but recomputed on every use).
+ */
+export function sharedCacheStored(
+  status: number,
+  headers: Headers,
+  timing: Timing & { storeTime: number },
+  config: RouteConfig,
+): { meta: StoredResponse; freshForMs: number; staleForMs: number } | undefined {
+  const entry = sharedCacheEntry(status, headers, timing, config);
+  if (!entry) return undefined;
+  // Age counts from the write, which comes after the last byte: the time since the head is age too.
+  const http = { ...entry.freshness, initialAgeMs: entry.freshness.initialAgeMs + Math.max(0, timing.storeTime - timing.responseTime) };
+  return { meta: { status, headers: sharedCacheHeaders(headers, timing.responseTime), http }, freshForMs: entry.freshForMs, staleForMs: entry.staleForMs };
+}
+
 /** The entry's freshness, its store lifetime, and whether it is worth storing at all. */
-export function sharedCacheEntry(status: number, headers: Headers, timing: Timing, config: RouteConfig): { freshness: HttpFreshness; freshForMs: number; staleForMs: number } | undefined {
+function sharedCacheEntry(status: number, headers: Headers, timing: Timing, config: RouteConfig): { freshness: HttpFreshness; freshForMs: number; staleForMs: number } | undefined {
   const freshness = describeFreshness(status, lookup(headers), timing, { ttlMs: config.ttlMs, swrMs: config.swrMs, sieMs: config.sieMs });
   const freshFor = freshness.noCache ? 0 : freshness.lifetimeMs - freshness.initialAgeMs;
   const staleFor = Math.max(freshness.swrMs, freshness.sieMs, freshness.validators || freshFor > 0 ? KEEP_STALE_MS : 0);
