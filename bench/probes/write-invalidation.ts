@@ -2,8 +2,9 @@
 // hit reads one tag more, and computes the tag from the path. Two measurements, each with the path tag
 // and without it (no request target given to cached(): the hit as it was before), in alternating rounds:
 //
-// - core: RouteCache.decide() up to the replay plan, in process, for one stored response, on the memory
-//   store, a SQLite file and Redis;
+// - core: RouteCache.decide() up to the replay plan, in process, for 256 stored responses on as many
+//   paths (so the tag versions are read under many tag names, as in an app), on the memory store, a
+//   SQLite file and Redis;
 // - http: hits through Express 5 (memory store), the server pinned to CPU 0 and autocannon on CPU 1
 //   (as `npm run bench` does), requests per second on two routes of one server (probes/path-tag-server.ts).
 //
@@ -32,29 +33,36 @@ interface Row {
   ratio: number;
 }
 
-function facts(larder: Larder, url: string | undefined): RequestFacts {
-  return { method: 'GET', host: 'api.example', url, routeId: '/users/:id', codeHash: 'probe', params: { id: '42' }, query: {}, body: undefined, headers: { host: 'api.example' }, request: {}, larder };
+const PATHS = 256;
+
+/** Request facts of `GET /users/<id>`, with the request target (path tag read) or without it. */
+function facts(larder: Larder, id: number, withTarget: boolean): RequestFacts {
+  const url = withTarget ? `/users/${id}` : undefined;
+  return { method: 'GET', host: 'api.example', url, routeId: '/users/:id', codeHash: 'probe', params: { id: String(id) }, query: {}, body: undefined, headers: { host: 'api.example' }, request: {}, larder };
 }
 
-/** Stores one response through a miss, then waits until it reads back as a hit. */
+/** Stores one response per path through a miss, then waits until each reads back as a hit. */
 async function prime(cache: RouteCache, larder: Larder): Promise<void> {
-  const decision = await cache.decide(facts(larder, '/users/42'));
-  if (decision.kind !== 'miss') throw new Error(`expected a miss, got ${decision.kind}`);
-  decision.capture.head(200, [['Content-Type', 'application/json']]);
-  decision.capture.chunk(Buffer.from(JSON.stringify({ id: 42, name: 'x'.repeat(1000) })));
-  decision.capture.finish({});
-  for (let i = 0; i < 200; i++) {
-    if ((await cache.decide(facts(larder, '/users/42'))).kind === 'replay') return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let id = 0; id < PATHS; id++) {
+    const decision = await cache.decide(facts(larder, id, true));
+    if (decision.kind !== 'miss') throw new Error(`expected a miss, got ${decision.kind}`);
+    decision.capture.head(200, [['Content-Type', 'application/json']]);
+    decision.capture.chunk(Buffer.from(JSON.stringify({ id, name: 'x'.repeat(1000) })));
+    decision.capture.finish({});
   }
-  throw new Error('the primed response never became a hit');
+  for (let id = 0; id < PATHS; id++) {
+    for (let attempt = 0; (await cache.decide(facts(larder, id, true))).kind !== 'replay'; attempt++) {
+      if (attempt > 200) throw new Error('a primed response never became a hit');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
 
-async function hits(cache: RouteCache, larder: Larder, url: string | undefined, count: number): Promise<number> {
-  const request = facts(larder, url);
+async function hits(cache: RouteCache, larder: Larder, withTarget: boolean, count: number): Promise<number> {
+  const requests = Array.from({ length: PATHS }, (_, id) => facts(larder, id, withTarget));
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
-    let decision = cache.decide(request);
+    let decision = cache.decide(requests[i % PATHS]!);
     if (decision instanceof Promise) decision = await decision;
     if ((decision as Decision).kind !== 'replay') throw new Error(`expected a hit, got ${(decision as Decision).kind}`);
   }
@@ -67,16 +75,16 @@ async function measure(store: string, label: string, batch: number): Promise<Row
   const larder = createLarder({ store, storeTimeout: '2s' });
   const cache = new RouteCache('1h', { larder });
   await prime(cache, larder);
-  await hits(cache, larder, '/users/42', batch);
-  await hits(cache, larder, undefined, batch);
+  await hits(cache, larder, true, batch);
+  await hits(cache, larder, false, batch);
   const withTag: number[] = [];
   const withoutTag: number[] = [];
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first, so drift (GC, JIT, the machine) falls on both sides.
     const first = round % 2 === 0;
-    const a = first ? await hits(cache, larder, '/users/42', batch) : await hits(cache, larder, undefined, batch);
-    const b = first ? await hits(cache, larder, undefined, batch) : await hits(cache, larder, '/users/42', batch);
+    const a = first ? await hits(cache, larder, true, batch) : await hits(cache, larder, false, batch);
+    const b = first ? await hits(cache, larder, false, batch) : await hits(cache, larder, true, batch);
     const [w, wo] = first ? [a, b] : [b, a];
     withTag.push(w);
     withoutTag.push(wo);
@@ -130,11 +138,12 @@ async function measureHttp(httpRounds: number): Promise<{ withTagRps: number; wi
   }
 }
 
-const http = await measureHttp(Number(values['http-rounds']));
+// --http-rounds 0 skips the HTTP part.
+const http = Number(values['http-rounds']) > 0 ? await measureHttp(Number(values['http-rounds'])) : undefined;
 
 console.log('core     hit with path tag   hit without   ratio (median of paired rounds)');
 for (const row of rows) {
   console.log(`${row.store.padEnd(8)} ${(row.withTagNs / 1000).toFixed(2).padStart(12)} µs ${(row.withoutTagNs / 1000).toFixed(2).padStart(10)} µs   ${row.ratio.toFixed(3)}`);
 }
-console.log(`http     ${http.withTagRps.toFixed(0).padStart(10)} req/s ${http.withoutTagRps.toFixed(0).padStart(8)} req/s   ${http.ratio.toFixed(3)} (time per hit; ${http.cpus})`);
+if (http) console.log(`http     ${http.withTagRps.toFixed(0).padStart(10)} req/s ${http.withoutTagRps.toFixed(0).padStart(8)} req/s   ${http.ratio.toFixed(3)} (time per hit; ${http.cpus})`);
 console.log(`RESULT ${JSON.stringify({ rounds, rows, http })}`);
