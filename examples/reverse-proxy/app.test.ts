@@ -51,6 +51,18 @@ describe('examples/reverse-proxy: a caching reverse proxy for any origin', () =>
     expect(received[0]!.headers.host).toBe(originHost);
   });
 
+  it('sends an absolute-form request target to the origin, never to the host it names', async () => {
+    const response = await new Promise<{ status?: number }>((resolve, reject) => {
+      const { port } = new URL(proxyUrl);
+      httpRequest({ host: '127.0.0.1', port, path: 'http://elsewhere.example/secret?x=1', headers: { host: 'elsewhere.example' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode }));
+      }).on('error', reject).end();
+    });
+    expect(response.status).toBe(200);
+    expect(received.map((r) => [r.url, r.headers.host])).toEqual([['/secret?x=1', originHost]]);
+  });
+
   it('drops hop-by-hop fields both ways, those Connection names included, and adds Via', async () => {
     handle = (_req, res) => {
       res.setHeader('Connection', 'X-Hop');

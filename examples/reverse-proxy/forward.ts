@@ -18,7 +18,7 @@ export function forward(origin: string): RequestHandler {
     const headers: OutgoingHttpHeaders = endToEnd(req.headers);
     headers.host = target.host;
     headers.via = appendVia(req.headers.via, req.httpVersion);
-    const upstream = send(new URL(req.originalUrl, target), { method: req.method, headers });
+    const upstream = send({ protocol: target.protocol, hostname: target.hostname, port: target.port, path: upstreamPath(req.originalUrl, target), method: req.method, headers });
     upstream.on('information', (info) => {
       if (info.statusCode === 102) res.writeProcessing();
       else if (info.statusCode === 103) res.writeEarlyHints(endToEnd(info.headers) as Record<string, string | string[]>);
@@ -30,7 +30,10 @@ export function forward(origin: string): RequestHandler {
       res.setHeader('Via', appendVia(answer.headers.via, answer.httpVersion));
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage);
       answer.pipe(res);
-      answer.on('aborted', () => res.destroy());
+      // The origin closed before the end of its body: so does the answer (a cache stores no partial body).
+      answer.on('close', () => {
+        if (!answer.complete) res.destroy();
+      });
     });
     upstream.on('error', () => {
       // Bytes after a complete message (a Content-Length shorter than the body) end that connection, not this answer.
@@ -38,9 +41,27 @@ export function forward(origin: string): RequestHandler {
       if (res.headersSent) res.destroy();
       else res.status(502).type('text/plain').end('Bad Gateway');
     });
-    res.on('close', () => upstream.destroy());
+    // The client went away: stop asking the origin (a finished exchange keeps its connection for reuse).
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   };
+}
+
+/**
+ * The origin's base path, then the request target as received. An absolute-form target
+ * (`GET http://elsewhere/x`) is sent to the origin too, never to the host it names.
+ */
+function upstreamPath(original: string, target: URL): string {
+  const base = target.pathname.replace(/\/$/, '');
+  if (original.startsWith('/')) return base + original;
+  try {
+    const absolute = new URL(original);
+    return base + absolute.pathname + absolute.search;
+  } catch {
+    return `${base}/`;
+  }
 }
 
 /** The fields a proxy passes on: none that are hop-by-hop or that `Connection` names. */
