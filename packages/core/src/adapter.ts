@@ -12,6 +12,8 @@ export type { RequestFacts } from './http/key.js';
 export type { ReplayPlan } from './http/replay.js';
 export { InputGuard } from './http/guard.js';
 export { detachedExchange, isRefresh } from './http/detached.js';
+export { provideSettings } from './http/provide-options.js';
+export type { ProvideSettings } from './http/provide-options.js';
 export { encodeEntry, decodeEntry } from './store/entry.js';
 export type { Entry, EntryHeader } from './store/entry.js';
 export type { Store } from './store/store.js';

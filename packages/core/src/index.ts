@@ -21,3 +21,4 @@ export type { CacheStats } from './stats.js';
 export type { Clock } from './clock.js';
 export type { StoreOption } from './store/backends/resolve-store.js';
 export type { CachedOptions } from './http/options.js';
+export type { ProvideLarderOptions } from './http/provide-options.js';
