@@ -82,12 +82,27 @@ function enumerableSymbols(value: object): Array<readonly [string, symbol]> | un
 }
 
 function extraNames(value: object, named: NamedKeys, covered: ReadonlySet<string> | undefined): readonly string[] {
+  if (named === Named.NON_INDEX && !hasNamedProperties(value as readonly unknown[])) return NONE;
   const keys = Object.keys(value);
   if (named === Named.ALL) return covered ? keys.filter((key) => !covered.has(key)) : keys;
   // An array lists its indices first, in ascending order, then its other keys in creation order.
   let first = keys.length;
   while (first > 0 && !isArrayIndex(keys[first - 1]!)) first--;
   return first === keys.length ? NONE : keys.slice(first);
+}
+
+/**
+ * Whether an array has enumerable own properties besides its elements, without listing its keys:
+ * `Object.keys` turns every index into a string (several times the cost of hashing a number), while
+ * `Object.values` counts elements and named properties alike, and a scan for holes tells them apart.
+ */
+function hasNamedProperties(array: readonly unknown[]): boolean {
+  const length = array.length;
+  const enumerable = Object.values(array).length;
+  if (enumerable > length) return true;
+  let present = 0;
+  for (let i = 0; i < length; i++) if (i in array) present++;
+  return enumerable !== present;
 }
 
 function isArrayIndex(key: string): boolean {
