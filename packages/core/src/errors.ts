@@ -69,14 +69,15 @@ export class UnserializableReturnValueError extends LarderError {
   readonly functionName: string;
   readonly typeName: string;
 
-  constructor(functionName: string, typeName: string, path: string) {
+  constructor(functionName: string, typeName: string, path: string, options?: { cause?: unknown }) {
     super(
       'ERR_LARDER_UNSERIALIZABLE',
-      `Cannot cache the return value of '${functionName}': ${path} is of type ${typeName}, which cannot be serialized ` +
-        `and restored faithfully.\n` +
+      `Cannot cache the return value of '${functionName}': ${path} is ${/^an? /.test(typeName) ? typeName : `of type ${typeName}`}, ` +
+        `which cannot be serialized and restored faithfully.\n` +
         `cacheData stores results serialized and hands every caller a fresh copy. To share one live object ` +
         `(a client, a model, a connection pool) use cacheResource instead, or return plain data ` +
         `(objects, arrays, Map, Set, Date, Buffer, typed arrays).`,
+      options,
     );
     this.functionName = functionName;
     this.typeName = typeName;

@@ -3,9 +3,9 @@ import { callTags, type FunctionTags } from './call-tags.js';
 import { defaultLarder } from '../default-larder.js';
 import { parseDuration } from '../duration.js';
 import type { CacheSpace, FreshnessLimits, Larder, ReadResult } from '../larder.js';
-import { NEWER_PAYLOAD_VERSION } from '../store/entry.js';
+import { NEWER_PAYLOAD_VERSION, PATCHED_PAYLOAD_VERSION } from '../store/entry.js';
 import { copiesOf } from './result-copies.js';
-import { deserializeResult, isJsonResult, serializeResult } from './serialize.js';
+import { deserializeResult, isJsonResult, isPlainV8Result, serializeResult } from './serialize.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Options of `cacheData()`. */
@@ -95,7 +95,8 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options?: Ca
       space.stats.errors++;
       throw error;
     }
-    const version = isJsonResult(payload) ? NEWER_PAYLOAD_VERSION : undefined;
+    // JSON text and patched results are unknown to Larders before them: a newer envelope makes those read a miss.
+    const version = isPlainV8Result(payload) ? undefined : isJsonResult(payload) ? NEWER_PAYLOAD_VERSION : PATCHED_PAYLOAD_VERSION;
     larder.write(space, key, payload, { freshForMs: spec.ttlMs, staleForMs, version }, tagVersions);
     return payload;
   }

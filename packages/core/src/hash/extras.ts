@@ -96,7 +96,7 @@ function extraNames(value: object, named: NamedKeys, covered: ReadonlySet<string
  * `Object.keys` turns every index into a string (several times the cost of hashing a number), while
  * `Object.values` counts elements and named properties alike, and a scan for holes tells them apart.
  */
-function hasNamedProperties(array: readonly unknown[]): boolean {
+export function hasNamedProperties(array: readonly unknown[]): boolean {
   const length = array.length;
   const enumerable = Object.values(array).length;
   if (enumerable > length) return true;
@@ -105,7 +105,8 @@ function hasNamedProperties(array: readonly unknown[]): boolean {
   return enumerable !== present;
 }
 
-function isArrayIndex(key: string): boolean {
+/** Whether `key` is an array index: the canonical text of an integer below 2³² − 1. */
+export function isArrayIndex(key: string): boolean {
   const first = key.charCodeAt(0);
   if (first < 48 || first > 57) return false;
   const index = Number(key);
