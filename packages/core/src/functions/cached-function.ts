@@ -64,8 +64,13 @@ export function functionSpec(
   if (larder !== undefined && (larder === null || typeof larder !== 'object' || typeof larder.space !== 'function')) {
     throw new BadOptionError('larder', 'expected a larder from createLarder()', `${name}(fn, { larder: createLarder() })`);
   }
+  const identity = identify(fn, explicitName, factory.fn);
   return {
-    ...identify(fn, explicitName, factory.fn),
+    name: identity.name,
+    id: identity.id,
+    module: identity.module,
+    params: identity.params,
+    readsThis: identity.readsThis,
     ttlMs: checked.ttl === undefined ? Infinity : parseDuration(checked.ttl, 'ttl'),
     maxEntries: maxEntries ?? Infinity,
     hashFuncs: checked.hashFuncs === undefined ? undefined : normalizeHashFuncs(checked.hashFuncs),

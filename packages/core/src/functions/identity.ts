@@ -78,6 +78,8 @@ export function callerModule(factory: Function): string {
   return moduleName(callerFile(factory));
 }
 
+const callSites = (_error: Error, sites: NodeJS.CallSite[]): NodeJS.CallSite[] => sites;
+
 function callerFile(factory: Function): string | undefined {
   const prepare = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
@@ -85,7 +87,7 @@ function callerFile(factory: Function): string | undefined {
   try {
     // Structured call sites: no text to format and parse, and no source-map lookup. The frames above
     // `factory` are dropped by V8, so a bundle holding Larder and the app in one file still works.
-    Error.prepareStackTrace = (_error, sites) => sites;
+    Error.prepareStackTrace = callSites;
     Error.stackTraceLimit = 1;
     Error.captureStackTrace(holder, factory);
     const site = (holder.stack as NodeJS.CallSite[] | undefined)?.[0];
