@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BadOptionError, UnhashableParamError, UnserializableReturnValueError, defaultLarder, resources } from '@larder/core';
 import type { CityDb } from '../shared/city-db.js';
 import * as apiCall from './api-call.js';
+import * as reference from './api-reference.js';
 import * as arrays from './array-computation.js';
 import * as clearing from './clear.js';
 import * as concurrency from './concurrency.js';
@@ -370,6 +371,23 @@ describe("Streamlit's caching guide, as Larder programs", () => {
     expect(error.message).toContain("store: 'sqlite://");
   });
 
+  it('api-reference.ts: hash_funcs by type and by name give the same keys; sessions by URL, the sessionmaker left out', async () => {
+    const before = reference.runs.convertToUtc;
+    const dt = new Date('2024-05-01T10:00:00Z');
+    expect(await reference.convertToUtc(dt)).toBe('2024-05-01T10:00:00.000+00:00');
+    expect(await reference.convertToUtc(new Date(dt))).toBe('2024-05-01T10:00:00.000+00:00');
+    expect(reference.runs.convertToUtc - before).toBe(1);
+    expect(reference.sameKeyByTypeAndByName(dt)).toBe(true);
+    const s1 = await reference.getDatabaseSession('postgres://ref');
+    expect(await reference.getDatabaseSession('postgres://ref')).toBe(s1);
+    expect(await reference.getDatabaseSession('postgres://ref-2')).not.toBe(s1);
+    const t1 = await reference.getDatabaseSessionWith(reference.createSessionmaker(), 'postgres://ref');
+    expect(await reference.getDatabaseSessionWith(reference.createSessionmaker(), 'postgres://ref')).toBe(t1);
+    await reference.getDatabaseSession.clear();
+    expect(s1.open).toBe(false);
+    expect(reference.closed).toEqual(expect.arrayContaining(['postgres://ref', 'postgres://ref-2']));
+  });
+
   it('large-data.ts: cacheData hands out copies, cacheResource the same object', async () => {
     const data = await largeData.bigAsData(1_000);
     const copy = await largeData.bigAsData(1_000);
@@ -400,6 +418,7 @@ const PROGRAMS: Record<string, string> = {
   'mutation.ts': `cacheResource, run 2: KeyError: "['Lat'] not found in axis"`,
   'concurrency.ts': '10 concurrent first calls ran createListCopy 1 time',
   'ttl-and-max-entries.ts': 'getLargeArray ran 1002 times; 1000 entries kept',
+  'api-reference.ts': 'closed by onRelease: postgres://two, postgres://one',
   'clear.ts': 'after Clear All: square ran 2 times, cube 2 times; released model sentiment',
   'hash-funcs-id.ts': 'hashed by id: ran 2 times; hashed by score: ran 1 time, for 2 equal instances',
   'debugging-a-miss.ts': 'stats: 1 hit, 2 misses',

@@ -99,6 +99,11 @@ export function callKey(spec: FunctionSpec, thisArg: unknown, args: readonly unk
   return { key: `${argsHash}.${receiver}`, argsHash, method: true };
 }
 
+/**
+ * Whether `this` is an object the function was called on. A module namespace (`import * as api from …;
+ * api.load()`) is not: it holds the cached function itself, and says nothing about the call.
+ */
 export function isMethodReceiver(thisArg: unknown): boolean {
-  return (typeof thisArg === 'object' || typeof thisArg === 'function') && thisArg !== null && thisArg !== globalThis;
+  if (thisArg === null || thisArg === globalThis || (typeof thisArg !== 'object' && typeof thisArg !== 'function')) return false;
+  return Object.prototype.toString.call(thisArg) !== '[object Module]';
 }
