@@ -32,7 +32,7 @@ export interface FunctionIdentity {
 }
 
 /** Most identities remembered per module: a module creating wrappers of generated code must not grow memory forever. */
-const PER_MODULE = 256;
+const PER_MODULE = 1024;
 /** Most modules remembered; as many files as call cacheData is far fewer. */
 const MODULES = 4096;
 
