@@ -2,15 +2,18 @@
  * Clearing caches:
  *
  *   load_data.clear()          # one function (Streamlit 1.28+: load_data.clear(url) for one entry)
- *   st.cache_data.clear()      # every st.cache_data function
+ *   st.cache_data.clear()      # every st.cache_data function ("Clear All" of the API reference:
+ *                              # square and cube both run again)
  *   init_connection.clear()    # release the resource (st.cache_resource)
+ *   st.cache_resource.clear()  # release every resource
  *
- * Larder clears across every process sharing the store (SQLite, Redis), not just this one.
+ * Larder clears data across every process sharing the store (SQLite, Redis), not just this one;
+ * resources live in each process, and are released there.
  */
 import { cacheData, cacheResource } from '@larder/core';
 import { runIfMain } from './run.js';
 
-export const runs = { loadData: 0, loadOther: 0 };
+export const runs = { loadData: 0, loadOther: 0, square: 0, cube: 0 };
 export const released: string[] = [];
 
 export const loadData = cacheData(function loadData(url: string) {
@@ -27,6 +30,27 @@ export const initConnection = cacheResource(function initConnection(dsn: string)
   return { dsn, open: true };
 }, { onRelease: (conn) => void released.push(conn.dsn) });
 
+// The API reference's example: a "Clear All" button clears both.
+export const square = cacheData(function square(x: number) {
+  runs.square++;
+  return x ** 2;
+});
+
+export const cube = cacheData(function cube(x: number) {
+  runs.cube++;
+  return x ** 3;
+});
+
+export const loadModel = cacheResource(function loadModel(name: string) {
+  return { name, weights: [0.1, 0.2] };
+}, { onRelease: (model) => void released.push(`model ${model.name}`) });
+
+/** What the "Clear All" button of an admin route would call: every data cache and every resource. */
+export async function clearAll(): Promise<void> {
+  await cacheData.clear();
+  await cacheResource.clear();
+}
+
 async function main(): Promise<void> {
   await Promise.all([loadData('a.csv'), loadData('b.csv'), loadOther()]);
   await loadData.clear('a.csv'); // one entry
@@ -41,6 +65,11 @@ async function main(): Promise<void> {
   await initConnection('postgres://db');
   await initConnection.clear();
   console.log('released:', released);
+
+  await Promise.all([square(3), cube(3), loadModel('sentiment')]);
+  await clearAll(); // st.cache_data.clear() and st.cache_resource.clear()
+  await Promise.all([square(3), cube(3)]);
+  console.log(`after Clear All: square ran ${runs.square} times, cube ${runs.cube} times; released ${released.at(-1)}`);
 }
 
 await runIfMain(import.meta.url, main);

@@ -3,13 +3,17 @@
  * the default larder (as Streamlit's decorators use one global cache), so tests reset what they use.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UnhashableParamError, UnserializableReturnValueError, defaultLarder, resources } from '@larder/core';
+import { BadOptionError, UnhashableParamError, UnserializableReturnValueError, defaultLarder, resources } from '@larder/core';
 import type { CityDb } from '../shared/city-db.js';
 import * as apiCall from './api-call.js';
+import * as reference from './api-reference.js';
 import * as arrays from './array-computation.js';
 import * as clearing from './clear.js';
 import * as concurrency from './concurrency.js';
@@ -19,6 +23,10 @@ import * as excluding from './excluding-params.js';
 import * as byName from './hash-funcs-by-name.js';
 import * as customClass from './hash-funcs-custom-class.js';
 import * as dates from './hash-funcs-date.js';
+import * as debugging from './debugging-a-miss.js';
+import * as byId from './hash-funcs-id.js';
+import * as ignoring from './ignore-a-type.js';
+import * as persisting from './persist-to-disk.js';
 import * as mlModel from './hash-funcs-ml-model.js';
 import * as pydantic from './hash-funcs-pydantic.js';
 import * as typedArray from './hash-funcs-typed-array.js';
@@ -299,6 +307,87 @@ describe("Streamlit's caching guide, as Larder programs", () => {
     expect(released).toContain('postgres://db');
   });
 
+  it('clear.ts: "Clear All" clears square and cube, and cacheResource.clear() releases every resource', async () => {
+    const { square, cube, loadModel, clearAll, runs, released } = clearing;
+    await Promise.all([square(3), cube(3), loadModel('sentiment')]);
+    const before = { square: runs.square, cube: runs.cube };
+    await clearAll();
+    await Promise.all([square(3), cube(3)]);
+    expect([runs.square - before.square, runs.cube - before.cube]).toEqual([1, 1]);
+    expect(released).toContain('model sentiment');
+  });
+
+  it('hash-funcs-id.ts: a rule unique per instance (like id) misses for equal instances; one by score hits', async () => {
+    const before = { ...byId.runs };
+    for (const score of [new byId.MyCustomClass(15), new byId.MyCustomClass(15)]) {
+      expect(await score.multiplyScoreById(2)).toBe(30);
+      expect(await score.multiplyScore(2)).toBe(30);
+    }
+    expect(byId.runs.byId - before.byId).toBe(2);
+    expect(byId.runs.byScore - before.byScore).toBe(1);
+    const same = new byId.MyCustomClass(15);
+    await same.multiplyScoreById(3);
+    await same.multiplyScoreById(3);
+    expect(byId.runs.byId - before.byId).toBe(3); // the same instance does hit
+  });
+
+  it('debugging-a-miss.ts: the line inside the function appears only on a miss, and events give the reason', async () => {
+    debugging.log.length = 0;
+    await debugging.myCachedFunc.clear();
+    const stop = debugging.watchMisses();
+    try {
+      expect(await debugging.call(2, 21)).toBe(42);
+      expect(await debugging.call(2, 21)).toBe(42);
+    } finally {
+      stop();
+    }
+    expect(debugging.log).toEqual([
+      'Calling myCachedFunc(2, 21)',
+      'Cache miss: myCachedFunc(2, 21) ran',
+      '  → miss (absent)',
+      'Calling myCachedFunc(2, 21)',
+      '  → hit',
+    ]);
+  });
+
+  it('ignore-a-type.ts: UnhashableParamError, then a rule by label, then a constant rule that ignores the type', async () => {
+    const error = await ignoring.unhashable(new ignoring.FooType('x'), 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnhashableParamError);
+    expect((error as Error).message).toMatch(/^Cannot hash argument 'a' \(of type FooType\) in 'myCachedFunc'\./);
+    const before = { ...ignoring.runs };
+    await ignoring.byLabel(new ignoring.FooType('x'), 1);
+    await ignoring.byLabel(new ignoring.FooType('x'), 1);
+    await ignoring.byLabel(new ignoring.FooType('y'), 1);
+    expect(ignoring.runs.byLabel - before.byLabel).toBe(2);
+    expect(await ignoring.ignoringFoo(new ignoring.FooType('x'), 1)).toBe(2);
+    expect(await ignoring.ignoringFoo(new ignoring.FooType('y'), 1)).toBe(2);
+    expect(ignoring.runs.ignored - before.ignored).toBe(1);
+  });
+
+  it("persist-to-disk.ts: persist='disk' is rejected with the Larder way, a SQLite store", () => {
+    const error = persisting.persistOption();
+    expect(error).toBeInstanceOf(BadOptionError);
+    expect(error.message).toContain("'persist'");
+    expect(error.message).toContain("store: 'sqlite://");
+  });
+
+  it('api-reference.ts: hash_funcs by type and by name give the same keys; sessions by URL, the sessionmaker left out', async () => {
+    const before = reference.runs.convertToUtc;
+    const dt = new Date('2024-05-01T10:00:00Z');
+    expect(await reference.convertToUtc(dt)).toBe('2024-05-01T10:00:00.000+00:00');
+    expect(await reference.convertToUtc(new Date(dt))).toBe('2024-05-01T10:00:00.000+00:00');
+    expect(reference.runs.convertToUtc - before).toBe(1);
+    expect(reference.sameKeyByTypeAndByName(dt)).toBe(true);
+    const s1 = await reference.getDatabaseSession('postgres://ref');
+    expect(await reference.getDatabaseSession('postgres://ref')).toBe(s1);
+    expect(await reference.getDatabaseSession('postgres://ref-2')).not.toBe(s1);
+    const t1 = await reference.getDatabaseSessionWith(reference.createSessionmaker(), 'postgres://ref');
+    expect(await reference.getDatabaseSessionWith(reference.createSessionmaker(), 'postgres://ref')).toBe(t1);
+    await reference.getDatabaseSession.clear();
+    expect(s1.open).toBe(false);
+    expect(reference.closed).toEqual(expect.arrayContaining(['postgres://ref', 'postgres://ref-2']));
+  });
+
   it('large-data.ts: cacheData hands out copies, cacheResource the same object', async () => {
     const data = await largeData.bigAsData(1_000);
     const copy = await largeData.bigAsData(1_000);
@@ -329,7 +418,11 @@ const PROGRAMS: Record<string, string> = {
   'mutation.ts': `cacheResource, run 2: KeyError: "['Lat'] not found in axis"`,
   'concurrency.ts': '10 concurrent first calls ran createListCopy 1 time',
   'ttl-and-max-entries.ts': 'getLargeArray ran 1002 times; 1000 entries kept',
-  'clear.ts': "released: [ 'postgres://db' ]",
+  'api-reference.ts': 'closed by onRelease: postgres://two, postgres://one',
+  'clear.ts': 'after Clear All: square ran 2 times, cube 2 times; released model sentiment',
+  'hash-funcs-id.ts': 'hashed by id: ran 2 times; hashed by score: ran 1 time, for 2 equal instances',
+  'debugging-a-miss.ts': 'stats: 1 hit, 2 misses',
+  'ignore-a-type.ts': 'by label: ran 2 times for 3 calls; ignoring FooType: ran 1 time for 2 calls',
   'large-data.ts': 'cacheResource, hit (the same object)',
 };
 
@@ -343,4 +436,17 @@ describe('each program runs on its own', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', tsx, `examples/streamlit-guide/${file}`], { cwd: root, env, timeout: 60_000 });
     expect(stdout).toContain(expected);
   }, 60_000);
+
+  it('node --import tsx examples/streamlit-guide/persist-to-disk.ts, twice: the second run reads what the first stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'larder-guide-persist-'));
+    try {
+      const run = () => promisify(execFile)(process.execPath, ['--import', tsx, 'examples/streamlit-guide/persist-to-disk.ts'], {
+        cwd: root, env: { ...env, GUIDE_STORE: `sqlite://${join(dir, 'guide.sqlite')}` }, timeout: 60_000,
+      });
+      expect((await run()).stdout).toContain('fetchAndCleanData ran 1 time(s) in this process');
+      expect((await run()).stdout).toContain('fetchAndCleanData ran 0 time(s) in this process');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

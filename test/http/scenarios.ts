@@ -115,6 +115,80 @@ export function describeScenarios(framework: Framework): void {
         expect(calls.n).toBe(1);
       });
 
+      describe('when the handler reads a `_`-prefixed field Larder removed (json-server style ?_page=2)', () => {
+        /** The LARDER_STRIPPED_FIELD warnings emitted while `fn` runs (the test owns them; nothing is printed). */
+        async function strippedWarnings(fn: () => Promise<void>): Promise<string[]> {
+          await fn();
+          const taken = takeWarnings();
+          expect(taken.map((w) => w.code)).toEqual(taken.map(() => 'LARDER_STRIPPED_FIELD'));
+          return taken.map((w) => w.message);
+        }
+
+        it('warns once, naming the field and the fix; the handler got undefined', async () => {
+          const { route } = counting('/items', ['5m'], (io, n) => ({ page: io.query._page ?? 'none', n }));
+          const { url } = await start({ routes: [route] });
+          const seen = await strippedWarnings(async () => {
+            expect((await request(url).get('/items?_page=2')).body.page).toBe('none');
+            expect((await request(url).get('/items?_page=3')).headers['x-cache']).toBe('HIT');
+            await request(url).get('/items?_page=4&x=1');
+          });
+          expect(seen).toHaveLength(1);
+          expect(seen[0]).toContain("query field '_page'");
+          expect(seen[0]).toContain('GET /items');
+          expect(seen[0]).toContain("rename it (e.g. 'page')");
+          expect(seen[0]).toContain("cached({ include: ['query._page'] })");
+        });
+
+        it("with include: ['query._page'], the handler sees the field and it is part of the key", async () => {
+          const { route, calls } = counting('/items', [{ ttl: '5m', include: ['query._page'] }], (io, n) => ({ page: io.query._page, n }));
+          const { url } = await start({ routes: [route] });
+          const seen = await strippedWarnings(async () => {
+            expect((await request(url).get('/items?_page=2')).body).toEqual({ page: '2', n: 1 });
+            const three = await request(url).get('/items?_page=3');
+            expect([three.headers['x-cache'], three.body.page]).toEqual(['MISS', '3']);
+            expect((await request(url).get('/items?_page=2&_ts=1')).headers['x-cache']).toBe('HIT');
+          });
+          expect(calls.n).toBe(2);
+          expect(seen).toEqual([]);
+        });
+
+        it('does not warn when the handler never reads it (a cache-buster)', async () => {
+          const { route } = counting('/q', ['5m'], (io, n) => ({ x: io.query.x, n }));
+          const { url } = await start({ routes: [route] });
+          const seen = await strippedWarnings(async () => {
+            await request(url).get('/q?x=1&_ts=123');
+          });
+          expect(seen).toEqual([]);
+        });
+
+        it('warns for a body field of a keyed POST, and include: [\'body._token\'] keeps it', async () => {
+          let n = 0;
+          const handler = (io: Parameters<RouteSpec['handler']>[0]) => io.send({ token: (io.body as Record<string, unknown>)._token ?? 'none', n: ++n });
+          const { url } = await start({
+            json: true,
+            routes: [
+              { method: 'post', path: '/search', cached: [{ ttl: '5m', methods: ['POST'] }], handler },
+              { method: 'post', path: '/kept', cached: [{ ttl: '5m', methods: ['POST'], include: ['body._token'] }], handler },
+            ],
+          });
+          const seen = await strippedWarnings(async () => {
+            expect((await request(url).post('/search').send({ q: 'a', _token: 't1' })).body.token).toBe('none');
+            expect((await request(url).post('/kept').send({ q: 'a', _token: 't1' })).body.token).toBe('t1');
+            expect((await request(url).post('/kept').send({ q: 'a', _token: 't2' })).headers['x-cache']).toBe('MISS');
+          });
+          expect(seen).toHaveLength(1);
+          expect(seen[0]).toContain("body field '_token'");
+          expect(seen[0]).toContain("include: ['body._token']");
+        });
+
+        it('rejects include entries that are not `_`-prefixed query or body fields, or that are also excluded', () => {
+          for (const include of [['page'], ['query.page'], ['headers._x'], ['query._a.b']]) {
+            expect(() => framework.cached!({ include })).toThrow(/include/);
+          }
+          expect(() => framework.cached!({ include: ['query._x'], exclude: ['query._x'] })).toThrow(/also in exclude/);
+        });
+      });
+
       it('keys on the headers named in `vary`', async () => {
         const route: RouteSpec = { path: '/hello', cached: [{ ttl: '5m', vary: ['Accept-Language'] }], handler: (io) => io.send(`hello ${io.header('accept-language')}`) };
         const { url } = await start({ routes: [route] });

@@ -18,7 +18,7 @@ export function defaultLarder(): Larder {
  * @example configure({ store: process.env.LARDER_STORE ?? 'sqlite://./.larder/cache.sqlite' });
  */
 export function configure(options: LarderOptions): Larder {
-  if (!instance || instance.closed) instance = new Larder(options);
+  if (!instance || instance.closed) instance = new Larder(options, 'configure');
   else instance.reconfigure(options);
   return instance;
 }

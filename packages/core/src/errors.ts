@@ -43,15 +43,23 @@ export class UnhashableParamError extends LarderError {
   }
 }
 
-/** A user-supplied hash function threw; the original error is in `cause`. */
+/**
+ * A user-supplied hash function (`hashFuncs` or a `[Symbol.for('larder.hashKey')]()` method) threw — the
+ * original error is in `cause` — or never converges: it returns the value itself, or another value of the
+ * same class, which would need the same function again, forever.
+ */
 export class UserHashError extends LarderError {
-  constructor(typeName: string, argName: string, functionName: string, cause: unknown) {
+  constructor(typeName: string, argName: string, functionName: string, cause: unknown, problem: 'threw' | 'never converges' = 'threw') {
     super(
       'ERR_LARDER_USER_HASH',
-      `The hash function for type ${typeName} threw while hashing argument '${argName}' in '${functionName}': ` +
-        `${cause instanceof Error ? cause.message : String(cause)}\n` +
-        `Fix the function passed in hashFuncs for ${typeName}; the original error is in 'cause'.`,
-      { cause },
+      problem === 'threw'
+        ? `The hash function for type ${typeName} threw while hashing argument '${argName}' in '${functionName}': ` +
+            `${cause instanceof Error ? cause.message : String(cause)}\n` +
+            `Fix the function passed in hashFuncs for ${typeName}; the original error is in 'cause'.`
+        : `The hash function for type ${typeName} never converges while hashing argument '${argName}' in '${functionName}': ` +
+            `it returned the value itself, or another ${typeName} (directly or nested), which would need the same function again.\n` +
+            `Return plain data that identifies the value instead, e.g. (value) => value.id.`,
+      problem === 'threw' ? { cause } : undefined,
     );
   }
 }
@@ -61,14 +69,15 @@ export class UnserializableReturnValueError extends LarderError {
   readonly functionName: string;
   readonly typeName: string;
 
-  constructor(functionName: string, typeName: string, path: string) {
+  constructor(functionName: string, typeName: string, path: string, options?: { cause?: unknown }) {
     super(
       'ERR_LARDER_UNSERIALIZABLE',
-      `Cannot cache the return value of '${functionName}': ${path} is of type ${typeName}, which cannot be serialized ` +
-        `and restored faithfully.\n` +
+      `Cannot cache the return value of '${functionName}': ${path} is ${/^an? /.test(typeName) ? typeName : `of type ${typeName}`}, ` +
+        `which cannot be serialized and restored faithfully.\n` +
         `cacheData stores results serialized and hands every caller a fresh copy. To share one live object ` +
         `(a client, a model, a connection pool) use cacheResource instead, or return plain data ` +
         `(objects, arrays, Map, Set, Date, Buffer, typed arrays).`,
+      options,
     );
     this.functionName = functionName;
     this.typeName = typeName;

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from './clock.js';
 import { parseDuration } from './duration.js';
 import { BadOptionError } from './errors.js';
+import { checkOptions } from './options.js';
 import { DEFAULT_NEAR_CACHE_BYTES } from './store/near-cache.js';
 import type { StoreOption } from './store/backends/resolve-store.js';
 
@@ -33,6 +34,11 @@ export interface LarderOptions {
   namespace?: string;
 }
 
+/** Every option of `createLarder()` and `configure()`. */
+export const LARDER_OPTIONS = [
+  'store', 'maxEntries', 'maxBytes', 'nearCacheBytes', 'storeTimeout', 'clock', 'namespace',
+] as const satisfies ReadonlyArray<keyof LarderOptions>;
+
 /** {@link LarderOptions} validated, with their defaults filled in: what a larder runs with. */
 export interface LarderSettings {
   readonly clock: Clock;
@@ -53,12 +59,10 @@ const DEFAULT_STORE_TIMEOUT_MS = 100;
  * Validates and normalizes the options of `createLarder()` and `configure()`, without touching them.
  * @throws BadOptionError naming the option, with a valid example.
  */
-export function larderSettings(options: LarderOptions): LarderSettings {
-  if (options === null || typeof options !== 'object') {
-    throw new BadOptionError('options', 'expected an object', "createLarder({ store: 'memory://' })");
-  }
+export function larderSettings(input: LarderOptions | undefined, factory: 'createLarder' | 'configure' = 'createLarder'): LarderSettings {
+  const options = checkOptions(input, { factory, known: LARDER_OPTIONS, example: `${factory}({ store: 'sqlite://./.larder/cache.sqlite' })` });
   const clock = options.clock ?? systemClock;
-  if (typeof clock.now !== 'function') {
+  if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
     throw new BadOptionError('clock', 'expected an object with a now() method', '{ clock: { now: () => Date.now() } }');
   }
   for (const option of ['maxEntries', 'maxBytes'] as const) {

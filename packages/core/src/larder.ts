@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { allTags, CacheSpaces, entryKey, spaceTag, syncSize, type CacheSpace } from './store/cache-space.js';
 import type { Clock } from './clock.js';
 import { NearCache } from './store/near-cache.js';
-import { EntryAccess, type ReadResult, type WriteSpec } from './store/entry-access.js';
+import { EntryAccess, type FreshnessLimits, type ReadResult, type WriteSpec } from './store/entry-access.js';
 import type { Entry } from './store/entry.js';
 import { BadOptionError, ResourceError } from './errors.js';
 import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
@@ -13,7 +13,7 @@ import { resolveStore } from './store/backends/resolve-store.js';
 import { kindTag, TagVersions } from './store/tags.js';
 
 export type { CacheSpace } from './store/cache-space.js';
-export type { ReadResult, WriteSpec } from './store/entry-access.js';
+export type { FreshnessLimits, ReadResult, WriteSpec } from './store/entry-access.js';
 export type { LarderOptions } from './larder-options.js';
 
 /**
@@ -29,10 +29,10 @@ export class Larder extends EventEmitter {
   readonly #closers = new Set<() => Promise<void> | void>();
   #closing: Promise<void> | undefined;
 
-  constructor(options: LarderOptions = {}) {
+  constructor(options?: LarderOptions, factory: 'createLarder' | 'configure' = 'createLarder') {
     super();
     this.resources = new ResourceRegistry(this);
-    this.#apply(options);
+    this.#apply(options, factory);
   }
 
   /** The time source every TTL of this larder is measured with. */
@@ -58,13 +58,13 @@ export class Larder extends EventEmitter {
   reconfigure(options: LarderOptions): void {
     this.#assertOpen();
     const previous = this.#entries.store;
-    this.#apply(options);
+    this.#apply(options, 'configure');
     this.#spaces.empty();
     previous.close().catch((error: unknown) => this.#emitError('larder', 'data', error, 'store-error'));
   }
 
-  #apply(options: LarderOptions): void {
-    const settings = larderSettings(options);
+  #apply(options: LarderOptions | undefined, factory: 'createLarder' | 'configure'): void {
+    const settings = larderSettings(options, factory);
     // Resolve the store first: a bad `store` must leave a reconfigured larder exactly as it was.
     const store = resolveStore(settings.store, {
       maxEntries: settings.maxEntries,
@@ -155,11 +155,12 @@ export class Larder extends EventEmitter {
   /**
    * @internal Reads an entry and the versions of its tags in one round trip. Never rejects:
    * store failures, timeouts and corrupt entries are misses (with an `error` event).
-   * Answers synchronously when the store can (memory), to keep hits off the promise queue.
+   * Answers synchronously when the store can (memory), to keep hits off the promise queue. `limits`
+   * are the reader's current freshness rules, applied besides the expiry the entry was written with.
    */
-  read(space: CacheSpace, key: string, tags: readonly string[] = []): ReadResult | Promise<ReadResult> {
+  read(space: CacheSpace, key: string, tags: readonly string[] = [], limits?: FreshnessLimits): ReadResult | Promise<ReadResult> {
     if (this.closed) return { state: 'miss', reason: 'store-error', tagVersions: undefined };
-    return this.#entries.read(space, key, allTags(space, tags));
+    return this.#entries.read(space, key, allTags(space, tags), limits);
   }
 
   /**
@@ -243,6 +244,6 @@ export class Larder extends EventEmitter {
  * Creates a larder: a store plus events, stats and a resource registry.
  * @example const larder = createLarder({ store: 'sqlite://./.larder/cache.sqlite' });
  */
-export function createLarder(options: LarderOptions = {}): Larder {
+export function createLarder(options?: LarderOptions): Larder {
   return new Larder(options);
 }

@@ -10,6 +10,7 @@ import {
   configure,
   createLarder,
   defaultLarder,
+  type CachedData,
   type Larder,
   type LarderEvent,
 } from '../src/index.js';
@@ -624,6 +625,32 @@ describe('cacheData()', () => {
       await Promise.all([loadUser('a'), loadUser('b'), loadTeam('a')]);
       expect(runs.sort()).toEqual(['team:a', 'user:a', 'user:a', 'user:b', 'user:b']);
       expect(larder.stats().loadUser?.entries).toBe(2);
+    });
+
+    it('instance.method.clear(arg) drops that argument’s entries, for every instance; .call(instance, arg) for one', async () => {
+      class Scores {
+        declare multiply: CachedData<(multiplier: number) => Promise<number>>;
+        constructor(readonly myScore: number) {}
+      }
+      const runs: string[] = [];
+      Scores.prototype.multiply = cacheData(function multiply(this: Scores, multiplier: number) {
+        runs.push(`${this.myScore}×${multiplier}`);
+        return this.myScore * multiplier;
+      }, { larder, hashFuncs: { Scores: (s: Scores) => s.myScore } });
+      const fifteen = new Scores(15);
+      const seven = new Scores(7);
+      await Promise.all([fifteen.multiply(2), seven.multiply(2), fifteen.multiply(3)]);
+
+      await fifteen.multiply.clear(2);
+      expect(await fifteen.multiply(2)).toBe(30);
+      expect(await seven.multiply(2)).toBe(14);
+      expect(await fifteen.multiply(3)).toBe(45);
+      expect(runs.sort()).toEqual(['15×2', '15×2', '15×3', '7×2', '7×2']);
+
+      await fifteen.multiply.clear.call(fifteen as never, 3);
+      await Promise.all([fifteen.multiply(3), seven.multiply(2)]);
+      expect(runs.filter((run) => run === '15×3')).toHaveLength(2);
+      expect(runs.filter((run) => run === '7×2')).toHaveLength(2);
     });
 
     it('cacheData.clear(larder) drops every cacheData entry of that larder', async () => {

@@ -5,6 +5,7 @@ import {
   cacheData,
   cacheResource,
   createLarder,
+  type CachedResource,
   type Larder,
   type LarderEvent,
 } from '../src/index.js';
@@ -341,6 +342,86 @@ describe('cacheResource()', () => {
 
       await expect(pending).rejects.toBeInstanceOf(ResourceError);
       expect(released).toHaveLength(1);
+    });
+  });
+
+  describe('cacheResource.clear() — Streamlit\'s st.cache_resource.clear()', () => {
+    it('releases every value of every cacheResource function of the larder, each onRelease once', async () => {
+      const released: string[] = [];
+      const getPool = cacheResource((url: string) => new Pool(url), { larder, onRelease: (pool) => void released.push(`pool ${pool.url}`) });
+      const getModel = cacheResource(() => ({ model: 'sentiment' }), { larder, onRelease: () => void released.push('model') });
+      const a = await getPool('a');
+      await getPool('b');
+      await getModel();
+
+      await cacheResource.clear(larder);
+      expect(released.sort()).toEqual(['model', 'pool a', 'pool b']);
+      expect(await getPool('a')).not.toBe(a);
+      await cacheResource.clear(larder);
+      expect(released.filter((name) => name === 'pool a')).toHaveLength(2);
+    });
+
+    it('disposes what the resource registry created too; the next get creates it again', async () => {
+      const disposed: unknown[] = [];
+      larder.resources.register('db', () => new Pool('db'), { dispose: (pool) => void disposed.push(pool) });
+      const first = await larder.resources.get<Pool>('db');
+      await cacheResource.clear(larder);
+      expect(disposed).toEqual([first]);
+      expect(await larder.resources.get<Pool>('db')).not.toBe(first);
+    });
+
+    it('releases the rest when one onRelease throws, then rethrows it', async () => {
+      const released: string[] = [];
+      const failing = cacheResource(() => ({}), { larder, name: 'failing', onRelease: () => { throw new Error('cannot close'); } });
+      const fine = cacheResource(() => ({}), { larder, name: 'fine', onRelease: () => void released.push('fine') });
+      await failing();
+      await fine();
+      await expect(cacheResource.clear(larder)).rejects.toThrow('cannot close');
+      expect(released).toEqual(['fine']);
+    });
+
+    it('uses the default larder when given none', async () => {
+      const released: unknown[] = [];
+      const getClient = cacheResource(() => ({ client: 1 }), { onRelease: (client) => void released.push(client) });
+      const client = await getClient();
+      await cacheResource.clear();
+      expect(released).toEqual([client]);
+    });
+  });
+
+  describe('clearing a method: instance.method.clear(arg)', () => {
+    class Repo {
+      declare connect: CachedResource<(table: string) => Promise<{ db: string; table: string; n: number }>>;
+      constructor(readonly db: string) {}
+      [Symbol.for('larder.hashKey')]() {
+        return this.db;
+      }
+    }
+
+    it('releases the values for that argument, of every instance (the wrapper cannot see which instance it was read from)', async () => {
+      let made = 0;
+      const released: string[] = [];
+      const connect = cacheResource(async function connect(this: Repo, table: string) {
+        return { db: this.db, table, n: ++made };
+      }, { larder, onRelease: (c) => void released.push(`${c.db}.${c.table}`) });
+      Repo.prototype.connect = connect;
+      const main = new Repo('main');
+      const replica = new Repo('replica');
+      const users = await main.connect('users');
+      await replica.connect('users');
+      const orders = await main.connect('orders');
+      expect(await main.connect('users')).toBe(users);
+
+      await main.connect.clear('users');
+      expect(released.sort()).toEqual(['main.users', 'replica.users']);
+      expect(await main.connect('users')).not.toBe(users);
+      expect(await main.connect('orders')).toBe(orders);
+
+      // With the instance as `this`, only that instance's value goes.
+      await connect.clear.call(replica as never, 'orders');
+      expect(released).not.toContain('main.orders');
+      await connect.clear.call(main as never, 'orders');
+      expect(released).toContain('main.orders');
     });
   });
 

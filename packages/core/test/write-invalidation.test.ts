@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadOptionError, createLarder } from '../src/index.js';
-import { normalizeProvideOptions } from '../src/http/provide-options.js';
+import { provideSettings } from '../src/http/provide-options.js';
 import { isWrite, pathTag, writeTags } from '../src/http/write-invalidation.js';
 
 describe('writeTags (RFC 9111 §4.4)', () => {
@@ -42,9 +42,9 @@ describe('writeTags (RFC 9111 §4.4)', () => {
 describe('provideLarder options', () => {
   it('accepts a larder, or { larder, invalidateOnWrite }', async () => {
     const larder = createLarder();
-    expect(normalizeProvideOptions(larder)).toEqual({ larder, invalidateOnWrite: true });
-    expect(normalizeProvideOptions({ larder, invalidateOnWrite: false })).toEqual({ larder, invalidateOnWrite: false });
-    expect(normalizeProvideOptions(undefined)).toEqual({ larder: undefined, invalidateOnWrite: true });
+    expect(provideSettings(larder)).toEqual({ larder, invalidateOnWrite: true });
+    expect(provideSettings({ larder, invalidateOnWrite: false })).toEqual({ larder, invalidateOnWrite: false });
+    expect(provideSettings(undefined)).toEqual({ larder: undefined, invalidateOnWrite: true });
     await larder.close();
   });
 
@@ -54,7 +54,7 @@ describe('provideLarder options', () => {
     ['a non-boolean switch', { invalidateOnWrite: 'no' }, /'invalidateOnWrite'/],
     ['a string', 'memory://', /'options'/],
   ])('rejects %s with BadOptionError naming it', (_label, input, message) => {
-    expect(() => normalizeProvideOptions(input)).toThrow(BadOptionError);
-    expect(() => normalizeProvideOptions(input)).toThrow(message);
+    expect(() => provideSettings(input as never)).toThrow(BadOptionError);
+    expect(() => provideSettings(input as never)).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { defaultLarder, type CachedOptions, type Larder } from '@larder/core';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { invalidateOnWrite } from './invalidate-on-write.js';
 
@@ -20,7 +20,6 @@ const routeHashes = new WeakMap<object, string>();
  */
 export function cached(ttlOrOptions?: number | string | null | CachedOptions<Request>, options?: CachedOptions<Request>): CachedMiddleware {
   const cache = new RouteCache(ttlOrOptions, options);
-  const { excludeQuery, excludeBody } = cache.config;
 
   const middleware = function cached(req: Request, res: Response, next: NextFunction): void {
     if (!cache.handles(req.method)) {
@@ -31,10 +30,11 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
     // Express 5's req.query is a getter that parses on every read: read it once, and when fields were
     // stripped, an own property makes the stripped copy the one the handler sees.
     const parsed = req.query;
-    const query = stripUnkeyed(parsed, excludeQuery);
-    if (query !== parsed) Object.defineProperty(req, 'query', { value: query, writable: true, enumerable: true, configurable: true });
+    const query = cache.strip(parsed, 'query');
+    if (query !== parsed) Object.defineProperty(req, 'query', { value: cache.watchStripped(parsed, query, 'query', routeName(req)), writable: true, enumerable: true, configurable: true });
     const keysBody = req.method !== 'GET' && req.method !== 'HEAD';
-    if (keysBody && req.body !== undefined) req.body = stripUnkeyed(req.body, excludeBody);
+    const body = keysBody ? cache.strip(req.body, 'body') : undefined;
+    if (keysBody && body !== req.body) req.body = cache.watchStripped(req.body, body, 'body', routeName(req));
     let decision: Decision | Promise<Decision>;
     try {
       decision = cache.decide(
@@ -46,7 +46,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
           codeHash: req.route ? handlersHash(req.route, middleware) : '',
           params: req.params,
           query,
-          body: keysBody ? req.body : undefined,
+          body,
           headers: req.headers,
           request: req,
           larder: (req as { larder?: Larder }).larder,
@@ -153,6 +153,11 @@ function capture(req: Request, res: Response, capture: Capture): void {
     release();
     capture.finish({ aborted: !res.writableFinished });
   });
+}
+
+/** The route as warnings name it: `GET /users/:id`. */
+function routeName(req: Request): string {
+  return `${req.method} ${req.baseUrl}${req.route ? String(req.route.path) : req.path}`;
 }
 
 /** staleWhileRevalidate: the route runs again for the same URL on a request no client waits for. */

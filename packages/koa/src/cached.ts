@@ -1,6 +1,6 @@
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
 import { defaultLarder, type CachedOptions, type Larder } from '@larder/core';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, stripUnkeyed, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
+import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, type Capture, type Decision, type InputGuard, type ReplayPlan } from '@larder/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { invalidateOnWrite } from './invalidate-on-write.js';
 
@@ -29,19 +29,25 @@ const layerHashes = new WeakMap<RouterLayer, string>();
  */
 export function cached(ttlOrOptions?: number | string | null | CachedOptions<Context>, options?: CachedOptions<Context>): CachedMiddleware {
   const cache = new RouteCache(ttlOrOptions, options);
-  const { excludeQuery, excludeBody } = cache.config;
 
   // Not an async function: a hit answers synchronously, without a promise of its own (koa-compose
   // turns a synchronous throw into a rejection, as it would have been).
   const middleware = function cached(ctx: RoutedContext, next: Next): Promise<void> | void {
     // A write this middleware sees (app.use(cached())) drops what its path had stored.
     if (!cache.handles(ctx.method)) return invalidateOnWrite(ctx, next, cache.config.larder ?? ctx.larder ?? defaultLarder());
-    const query = stripUnkeyed(ctx.query, excludeQuery);
-    if (query !== ctx.query) ctx.query = query;
+    const parsed = ctx.query;
+    const query = cache.strip(parsed, 'query');
     const request = ctx.request as Context['request'] & { body?: unknown };
     const keysBody = ctx.method !== 'GET' && ctx.method !== 'HEAD';
-    if (keysBody && request.body !== undefined) request.body = stripUnkeyed(request.body, excludeBody);
+    const body = keysBody ? cache.strip(request.body, 'body') : undefined;
     const layer = ctx.matched?.findLast((l) => l.methods.includes(ctx.method) && l.path === (ctx.routerPath ?? ctx._matchedRoute) && l.stack.includes(middleware));
+    if (query !== parsed) {
+      ctx.query = query;
+      // Koa re-parses the query string on every read of ctx.query: an own property makes the watched view the one the handler sees.
+      const seen = cache.watchStripped(parsed, query, 'query', routeName(ctx, layer));
+      Object.defineProperty(ctx.request, 'query', { value: seen, writable: true, enumerable: true, configurable: true });
+    }
+    if (keysBody && body !== request.body) request.body = cache.watchStripped(request.body, body, 'body', routeName(ctx, layer));
     const decision = cache.decide(
       {
         method: ctx.method,
@@ -51,7 +57,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
         codeHash: layer ? handlersHash(layer, middleware) : '',
         params: ctx.params,
         query,
-        body: keysBody ? request.body : undefined,
+        body,
         headers: ctx.req.headers,
         request: ctx,
         larder: ctx.larder,
@@ -204,6 +210,11 @@ function watch(ctx: Context, capture: Capture): () => void {
     for (const restore of restores) restore();
     if (ctx.state === watched) ctx.state = state;
   };
+}
+
+/** The route as warnings name it: `GET /users/:id`. */
+function routeName(ctx: Context, layer: RouterLayer | undefined): string {
+  return `${ctx.method} ${layer ? String(layer.path) : ctx.path}`;
 }
 
 /** staleWhileRevalidate: the app runs again for the same URL on a request no client waits for. */

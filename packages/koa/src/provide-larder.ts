@@ -1,5 +1,5 @@
 import { defaultLarder, type Larder, type ProvideLarderOptions, type ResourceRegistry } from '@larder/core';
-import { normalizeProvideOptions } from '@larder/core/adapter';
+import { provideSettings } from '@larder/core/adapter';
 import type { Middleware } from 'koa';
 import { invalidateOnWrite } from './invalidate-on-write.js';
 
@@ -17,13 +17,14 @@ declare module 'koa' {
  * `ctx.resources.get('db')`, `ctx.larder.stats()`. `cached()` without a `larder` option uses it. And,
  * unless `invalidateOnWrite: false`, a successful POST, PUT, PATCH or DELETE drops the stored responses
  * of its path and of its same-origin `Location`/`Content-Location`, in every process sharing the store.
+ * Takes a larder, or options (`{ larder, invalidateOnWrite }`); unknown options throw `BadOptionError`.
  * @example
  * app.use(provideLarder(larder));
  * app.use(provideLarder({ larder, invalidateOnWrite: false }));
  * router.get('/users', async (ctx) => { ctx.body = await (await ctx.resources.get('db')).query('…'); });
  */
 export function provideLarder(larderOrOptions?: Larder | ProvideLarderOptions): Middleware {
-  const { larder, invalidateOnWrite: invalidate } = normalizeProvideOptions(larderOrOptions);
+  const { larder, invalidateOnWrite: invalidate } = provideSettings(larderOrOptions);
   return function provideLarder(ctx, next) {
     const instance = larder ?? defaultLarder();
     ctx.larder = instance;

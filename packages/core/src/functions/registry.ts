@@ -2,6 +2,7 @@ import { parseDuration } from '../duration.js';
 import { BadOptionError, ResourceError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { markResource } from '../hash/resource-identity.js';
+import { checkOptions } from '../options.js';
 import { SingleFlight } from './single-flight.js';
 
 /** Options of `larder.resources.register()`. */
@@ -13,6 +14,8 @@ export interface RegisterOptions<T> {
   /** Recreate the value after this long (a duration). @default forever */
   ttl?: number | string | null;
 }
+
+const REGISTER_OPTIONS = ['dispose', 'validate', 'ttl'] as const satisfies ReadonlyArray<keyof RegisterOptions<unknown>>;
 
 interface Registration<T> {
   factory: () => T | Promise<T>;
@@ -49,11 +52,12 @@ export class ResourceRegistry {
   }
 
   /** Declares a resource; nothing is created until the first `get`. */
-  register<T>(name: string, factory: () => T | Promise<T>, options: RegisterOptions<T> = {}): this {
+  register<T>(name: string, factory: () => T | Promise<T>, options?: RegisterOptions<T>): this {
     this.#assertOpen(name);
     if (typeof name !== 'string' || name.length === 0) {
       throw new BadOptionError('name', 'expected a non-empty string', "resources.register('db', () => openPool())");
     }
+    options = checkOptions(options, { factory: 'resources.register', known: REGISTER_OPTIONS, example: `resources.register('${name}', () => openPool(), { dispose: (pool) => pool.end() })` });
     if (typeof factory !== 'function') {
       throw new BadOptionError('factory', `expected a function for resource '${name}'`, `resources.register('${name}', () => openPool())`);
     }
@@ -124,15 +128,23 @@ export class ResourceRegistry {
     if (instance) await this.#dispose(instance);
   }
 
-  /** Disposes every created value in reverse creation order, exactly once. Idempotent. */
-  async close(): Promise<void> {
-    this.#closed = true;
+  /**
+   * Disposes every created value in reverse creation order; the registrations stay, so the next `get`
+   * creates each again (`cacheResource.clear()` calls it). One failing `dispose` does not keep the others.
+   */
+  async releaseAll(): Promise<void> {
     const errors: unknown[] = [];
     for (const instance of [...this.#instances.values()].reverse()) {
       await this.#dispose(instance).catch((error: unknown) => errors.push(error));
     }
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, 'Several resources failed to dispose');
+  }
+
+  /** Disposes every created value in reverse creation order, exactly once. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.releaseAll();
   }
 
   #expired(instance: Instance, registration: Registration<unknown>): boolean {

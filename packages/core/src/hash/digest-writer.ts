@@ -11,6 +11,8 @@ export const Tag = {
   UINT8_CLAMPED: 0x36, INT16: 0x37, UINT16: 0x38, INT32: 0x39, UINT32: 0x3a, FLOAT32: 0x3b, FLOAT64: 0x3c,
   BIGINT64: 0x3d, BIGUINT64: 0x3e,
   BACK_REFERENCE: 0x40, HASH_FUNC: 0x41, HASH_KEY: 0x42, RESOURCE: 0x43,
+  // After a value's content: its own properties that content leaves out (symbol keys, an array's named properties).
+  EXTRAS: 0x44,
 } as const;
 export const FORMAT_VERSION = 1;
 

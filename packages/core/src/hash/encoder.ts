@@ -3,6 +3,7 @@ import { DigestWriter, FORMAT_VERSION, Tag } from './digest-writer.js';
 import { Op } from './encoder-ops.js';
 import { UnhashableParamError, UserHashError, typeName } from '../errors.js';
 import { NO_HASH_FUNCS, type HashFuncEntry, type NormalizedHashFuncs } from './hash-funcs.js';
+import { ERROR_CONTENT, extrasOf, isErrorPrototype, Named, namedKeysOf, type NamedKeys } from './extras.js';
 import { KeyOrder } from './key-order.js';
 import { resourceIdentity } from './resource-identity.js';
 
@@ -14,6 +15,12 @@ const Rule = { HASH_FUNC: 0, HASH_KEY: 1, RESOURCE: 2 } as const;
 /** The rule whose result a value is: that rule is not applied to the value again. */
 type Via = HashFuncEntry | typeof HASH_KEY | undefined;
 type Keyed = { [HASH_KEY]?: unknown };
+
+/**
+ * Most hashFuncs/hashKey results nested in one another. A rule whose result holds a new value needing the same
+ * rule (`(foo) => ({ inner: new Foo() })`) would otherwise never end; real data nests far less.
+ */
+const MAX_RULE_DEPTH = 100_000;
 
 /** Ancestors up to this depth are found by a linear scan (cheapest for shallow data), deeper ones in a Map. */
 const SHALLOW_DEPTH = 32;
@@ -45,6 +52,8 @@ export class Encoder extends DigestWriter {
   /** Whether the value being encoded is a plain tree's child: its siblings are written as soon as it returns. */
   private inTree = false;
   private readonly keyOrder = new KeyOrder();
+  /** hashFuncs/hashKey results being encoded, one inside the other. */
+  private ruleDepth = 0;
   private funcs = NO_HASH_FUNCS;
   private argName = '';
   private functionName = '';
@@ -64,7 +73,7 @@ export class Encoder extends DigestWriter {
     if (this.depth > 0) this.ancestors.fill(undefined);
     if (this.work.length > 4096) this.work.length = 0;
     this.resetOutput();
-    this.top = this.depth = this.direct = 0;
+    this.top = this.depth = this.direct = this.ruleDepth = 0;
     this.inTree = false;
     this.deepAncestors = undefined;
     if (encoderPool.length < 4) encoderPool.push(this);
@@ -100,6 +109,7 @@ export class Encoder extends DigestWriter {
       else if (op === Op.ARGUMENT) this.string((this.argName = operand as string));
       else if (op === Op.OPEN_DIGEST) this.openDigest();
       else if (op === Op.CLOSE_DIGEST) (operand as string[]).push(this.closeDigest());
+      else if (op === Op.RULE_DONE) this.ruleDepth--;
       else this.entryDigests(op === Op.MAP_DIGESTS ? Tag.MAP : Tag.SET, operand as string[]);
     }
   }
@@ -160,16 +170,56 @@ export class Encoder extends DigestWriter {
       const result = this.callUser(value, () => hashKey.call(value));
       this.tag(Tag.HASH_KEY);
       // An object returned as is is already an ancestor: scheduling it as a value would read as a cycle.
-      if (result === value) return this.object(value, via, Rule.RESOURCE);
-      return this.push(Op.VALUE, result, HASH_KEY);
+      if (result === value) return this.object(value, HASH_KEY, Rule.RESOURCE);
+      return this.pushRuleResult(value, result, HASH_KEY);
     }
     const identity = resourceIdentity(value);
     if (identity !== undefined) return this.tag(Tag.RESOURCE), this.string(identity);
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) return this.plainObject(value as Record<string, unknown>);
+    if (proto === Object.prototype || proto === null) {
+      this.extras(value, Named.CONTENT);
+      return this.plainObject(value as Record<string, unknown>);
+    }
     const encode = BUILT_INS.get(proto as object);
-    if (encode !== undefined) return encode(this, value);
+    if (encode !== undefined) {
+      this.extras(value, namedKeysOf(proto as object), isErrorPrototype(proto as object) ? ERROR_CONTENT : undefined);
+      return encode(this, value);
+    }
+    if (via !== undefined && this.needsAgain(value, via)) {
+      // The rule returned the value itself, or another of its class: applying it again would never end.
+      throw new UserHashError(typeName(value), this.argName, this.functionName, undefined, 'never converges');
+    }
     throw new UnhashableParamError(this.argName, typeName(value), this.functionName);
+  }
+
+  /** Whether `value`, produced by rule `via`, could only be hashed by that same rule again. */
+  private needsAgain(value: object, via: HashFuncEntry | typeof HASH_KEY): boolean {
+    return via === HASH_KEY ? typeof (value as Keyed)[HASH_KEY] === 'function' : this.funcs.lookup(value) === via;
+  }
+
+  /**
+   * Schedules, after the content the caller is about to write, the own properties that content leaves out
+   * (extras.ts): the EXTRAS tag, `1 name value` per named property, `2 symbol value` per symbol key, then 0.
+   * Nothing at all for a value without them, so its digest is what it always was.
+   */
+  private extras(value: object, named: NamedKeys, covered?: ReadonlySet<string>): void {
+    const found = extrasOf(value, named, covered);
+    if (found === undefined) return;
+    const record = value as Record<string | symbol, unknown>;
+    this.push(Op.BYTE, 0);
+    for (let i = found.symbols.length - 1; i >= 0; i--) {
+      const [id, key] = found.symbols[i]!;
+      this.push(Op.VALUE, record[key]);
+      this.push(Op.KEY, id);
+      this.push(Op.BYTE, 2);
+    }
+    for (let i = found.names.length - 1; i >= 0; i--) {
+      const name = found.names[i]!;
+      this.push(Op.VALUE, record[name]);
+      this.push(Op.KEY, name);
+      this.push(Op.BYTE, 1);
+    }
+    this.push(Op.BYTE, Tag.EXTRAS);
   }
 
   private viaHashFunc(value: unknown, entry: HashFuncEntry): void {
@@ -177,7 +227,16 @@ export class Encoder extends DigestWriter {
     this.tag(Tag.HASH_FUNC);
     this.string(entry.name);
     if (result === value && typeof value === 'object' && value !== null) this.object(value, entry, Rule.HASH_KEY);
-    else this.push(Op.VALUE, result, entry);
+    else this.pushRuleResult(value, result, entry);
+  }
+
+  /** Schedules the result of a rule applied to `value`, counting how deep rule results nest. */
+  private pushRuleResult(value: unknown, result: unknown, via: HashFuncEntry | typeof HASH_KEY): void {
+    if (++this.ruleDepth > MAX_RULE_DEPTH) {
+      throw new UserHashError(typeName(value), this.argName, this.functionName, undefined, 'never converges');
+    }
+    this.push(Op.RULE_DONE, undefined);
+    this.push(Op.VALUE, result, via);
   }
 
   private callUser(value: unknown, call: () => unknown): unknown {
@@ -205,6 +264,8 @@ export class Encoder extends DigestWriter {
     const array = proto === Array.prototype;
     if (!array && proto !== Object.prototype && proto !== null) return false;
     if (typeof (value as Keyed)[HASH_KEY] === 'function' || resourceIdentity(value) !== undefined) return false;
+    // Symbol keys, or an array's named properties: the work stack's road writes them after the content.
+    if (extrasOf(value, array ? Named.NON_INDEX : Named.CONTENT) !== undefined) return false;
     const inTree = this.inTree;
     this.inTree = true;
     this.direct++;

@@ -28,15 +28,17 @@ export interface RequestFacts {
 
 /**
  * Leaves `_`-prefixed and excluded fields out: returns a copy without them, or the same object
- * when there is nothing to remove (the common case costs no allocation).
+ * when there is nothing to remove (the common case costs no allocation). Fields in `included`
+ * (`include: ['query._page']`) stay, and so are keyed.
  */
-export function stripUnkeyed<T>(fields: T, excluded: ReadonlySet<string>): T {
+export function stripUnkeyed<T>(fields: T, excluded: ReadonlySet<string>, included?: ReadonlySet<string>): T {
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return fields;
   const names = Object.keys(fields);
-  if (!names.some((name) => name.startsWith('_') || excluded.has(name))) return fields;
+  const unkeyed = (name: string): boolean => (name.startsWith('_') || excluded.has(name)) && !included?.has(name);
+  if (!names.some(unkeyed)) return fields;
   const kept: Record<string, unknown> = Object.getPrototypeOf(fields) === null ? Object.create(null) : {};
   for (const name of names) {
-    if (name.startsWith('_') || excluded.has(name)) continue;
+    if (unkeyed(name)) continue;
     // defineProperty, not assignment: a field named __proto__ must stay data, never a prototype.
     Object.defineProperty(kept, name, { value: (fields as Record<string, unknown>)[name], enumerable: true, writable: true, configurable: true });
   }

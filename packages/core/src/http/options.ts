@@ -1,5 +1,6 @@
 import { parseDuration } from '../duration.js';
 import { BadOptionError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash/hash.js';
 import type { Larder } from '../larder.js';
 import { SHARED_CACHE_STATUSES } from './shared-cache.js';
@@ -28,6 +29,13 @@ export interface CachedOptions<Req = any> {
   key?: (req: Req) => unknown;
   /** Inputs left out of the key and removed from what the handler sees, e.g. `['query.utm_source']`. */
   exclude?: readonly string[];
+  /**
+   * `_`-prefixed fields to keep: the handler sees them and they are part of the key, e.g.
+   * `['query._page', 'query._limit']` for a json-server style API. By default a `_`-prefixed query or
+   * body field is left out of the key and removed before the handler runs (and reading it warns once).
+   * @default []
+   */
+  include?: readonly string[];
   /** Hashing rules for values Larder cannot hash by itself (applied to params, query, body, key()). */
   hashFuncs?: HashFuncsInput;
   /** Methods that are cached; HEAD follows GET. Other methods pass through untouched. @default ['GET', 'HEAD'] */
@@ -63,6 +71,9 @@ export interface RouteConfig {
   key: ((req: any) => unknown) | undefined;
   excludeQuery: ReadonlySet<string>;
   excludeBody: ReadonlySet<string>;
+  /** `_`-prefixed fields kept (and keyed) by `include`. */
+  includeQuery: ReadonlySet<string>;
+  includeBody: ReadonlySet<string>;
   hashFuncs: NormalizedHashFuncs | undefined;
   methods: ReadonlySet<string>;
   shareAuthenticated: boolean;
@@ -74,10 +85,10 @@ export interface RouteConfig {
 }
 
 const DEFAULTS = { statuses: [200], maxBodyBytes: 8 * 1024 * 1024, methods: ['GET', 'HEAD'] } as const;
-const KNOWN = new Set([
-  'mode', 'ttl', 'larder', 'statuses', 'maxBodyBytes', 'vary', 'key', 'exclude', 'hashFuncs', 'methods',
+const CACHED_OPTIONS = [
+  'mode', 'ttl', 'larder', 'statuses', 'maxBodyBytes', 'vary', 'key', 'exclude', 'include', 'hashFuncs', 'methods',
   'shareAuthenticated', 'unkeyed', 'staleWhileRevalidate', 'staleIfError', 'tags', 'debugHeaders',
-]);
+] as const satisfies ReadonlyArray<keyof CachedOptions>;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Merges `cached(ttlOrOptions, options)` into one validated, frozen configuration. */
@@ -91,9 +102,7 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     if (more !== undefined && !isOptions(more)) throw new BadOptionError('options', 'the second argument must be an object', "cached('5m', { vary: ['accept-language'] })");
     options = { ...(more as CachedOptions | undefined), ...(ttlOrOptions === undefined ? {} : { ttl: ttlOrOptions as string }) };
   }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN.has(name)) throw new BadOptionError(name, 'unknown option', `cached({ ttl: '5m' }) — known options: ${[...KNOWN].join(', ')}`);
-  }
+  checkOptions(options, { factory: 'cached', known: CACHED_OPTIONS, example: "cached({ ttl: '5m', vary: ['accept-language'] })" });
   const duration = (name: 'ttl' | 'staleWhileRevalidate' | 'staleIfError', fallback: number): number => {
     const value = options[name];
     return value === undefined ? fallback : parseDuration(value, name);
@@ -114,6 +123,16 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     if (!/^(query|body)\.[^.]+$/.test(path)) {
       throw new BadOptionError('exclude', `'${path}' must name a query or body field`, "cached({ exclude: ['query.utm_source', 'body.requestId'] })");
     }
+  }
+  const include = stringList('include', options.include, "cached({ include: ['query._page', 'query._limit'] })");
+  for (const path of include) {
+    if (!/^(query|body)\._[^.]*$/.test(path)) {
+      const problem = /^(query|body)\.[^.]+$/.test(path)
+        ? `'${path}' is already part of the key (only fields starting with '_' are left out)`
+        : `'${path}' must name a query or body field starting with '_'`;
+      throw new BadOptionError('include', problem, "cached({ include: ['query._page', 'query._limit'] })");
+    }
+    if (exclude.includes(path)) throw new BadOptionError('include', `'${path}' is also in exclude; keep it in one of them`, "cached({ include: ['query._page'] })");
   }
   const methods = stringList('methods', options.methods ?? DEFAULTS.methods, "cached({ methods: ['GET', 'POST'] })").map((m) => m.toUpperCase());
   if (methods.includes('GET') && !methods.includes('HEAD')) methods.push('HEAD');
@@ -139,6 +158,8 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     key: options.key,
     excludeQuery: new Set(exclude.filter((p) => p.startsWith('query.')).map((p) => p.slice(6))),
     excludeBody: new Set(exclude.filter((p) => p.startsWith('body.')).map((p) => p.slice(5))),
+    includeQuery: new Set(include.filter((p) => p.startsWith('query.')).map((p) => p.slice(6))),
+    includeBody: new Set(include.filter((p) => p.startsWith('body.')).map((p) => p.slice(5))),
     hashFuncs: options.hashFuncs === undefined ? undefined : normalizeHashFuncs(options.hashFuncs),
     methods: new Set(methods),
     shareAuthenticated: options.shareAuthenticated === true,

@@ -5,12 +5,13 @@ import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder, ReadResult } from '../larder.js';
 import { Capture, type LeaderOutcome } from './capture.js';
 import { InputGuard } from './guard.js';
-import { RecentKeys, varyKey, type RequestFacts } from './key.js';
+import { RecentKeys, stripUnkeyed, varyKey, type RequestFacts } from './key.js';
 import { normalizeCachedOptions, type RouteConfig } from './options.js';
 import { hasBody, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
 import { judgeHttp, judgeRoute, type Verdict } from './verdict.js';
 import { isWrite, markCachedRead, pathTag } from './write-invalidation.js';
+import { strippedFieldMessage, watchStripped, type FieldSource } from './stripped-fields.js';
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -77,6 +78,26 @@ export class RouteCache {
     const read = larder.read(space, key, tags);
     if (read instanceof Promise) return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh));
     return this.#afterRead(larder, space, key, tags, facts, read, refresh);
+  }
+
+  /**
+   * Leaves the unkeyed fields of a query or body out (`_`-prefixed ones and `exclude`, unless `include`d):
+   * the copy to key, or `fields` itself when nothing was removed.
+   */
+  strip<T>(fields: T, source: FieldSource): T {
+    const { excludeQuery, includeQuery, excludeBody, includeBody } = this.config;
+    return source === 'query' ? stripUnkeyed(fields, excludeQuery, includeQuery) : stripUnkeyed(fields, excludeBody, includeBody);
+  }
+
+  /**
+   * What the handler gets of a stripped query or body: reading a field Larder removed warns once per
+   * field (`LARDER_STRIPPED_FIELD`), naming `route` and the fix. `stripped` itself when nothing was removed.
+   */
+  watchStripped<T>(original: T, stripped: T, source: FieldSource, route: string): T {
+    const excluded = source === 'query' ? this.config.excludeQuery : this.config.excludeBody;
+    return watchStripped(original, stripped, (field) =>
+      this.#warnOnce(`stripped\0${source}.${field}`, strippedFieldMessage(source, field, route, excluded.has(field)), 'LARDER_STRIPPED_FIELD'),
+    );
   }
 
   /** Drops every stored response of this middleware, in every process sharing the store. */

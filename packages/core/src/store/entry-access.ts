@@ -11,6 +11,18 @@ export type ReadResult =
   | { state: 'stale'; entry: Entry; ageMs: number; tagVersions: Record<string, string> }
   | { state: 'miss'; reason: LarderReason; tagVersions: Record<string, string> | undefined };
 
+/**
+ * The freshness a reader applies now, besides the expiry stamped on the entry when it was written: a
+ * cached function's current `ttl` (and stale window), so that shortening `ttl` in code also expires
+ * entries stored under the longer one.
+ */
+export interface FreshnessLimits {
+  /** Age below which an entry is fresh. */
+  readonly freshMs: number;
+  /** Extra age during which a stale entry may still be served. */
+  readonly staleMs: number;
+}
+
 export interface WriteSpec {
   freshForMs: number;
   /** Extra time a stale entry may be served after it stops being fresh. */
@@ -54,20 +66,20 @@ export class EntryAccess {
    * Reads an entry and the versions of the tags `names` in one round trip. Answers synchronously
    * when the store can (memory), to keep hits off the promise queue.
    */
-  read(space: CacheSpace, key: string, names: readonly string[]): ReadResult | Promise<ReadResult> {
+  read(space: CacheSpace, key: string, names: readonly string[], limits?: FreshnessLimits): ReadResult | Promise<ReadResult> {
     const store = this.store;
     if (store.getSync) {
       try {
         const tagVersions = this.tags.readSync(store, names);
-        return this.#judge(space, key, store.getSync(key), tagVersions);
+        return this.#judge(space, key, store.getSync(key), tagVersions, limits);
       } catch (error) {
         return this.#readFailed(space, key, error, 'store-error');
       }
     }
-    return this.#readAsync(space, key, names);
+    return this.#readAsync(space, key, names, limits);
   }
 
-  async #readAsync(space: CacheSpace, key: string, names: readonly string[]): Promise<ReadResult> {
+  async #readAsync(space: CacheSpace, key: string, names: readonly string[], limits: FreshnessLimits | undefined): Promise<ReadResult> {
     const keys = [key, ...names.map(tagKey)];
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -79,7 +91,7 @@ export class EntryAccess {
         return this.#readFailed(space, key, new Error(`store read took longer than ${this.storeTimeoutMs} ms (storeTimeout)`), 'store-timeout');
       }
       const bytes = values[0];
-      const result = this.#judge(space, key, bytes, versionsAt(names, values, 1));
+      const result = this.#judge(space, key, bytes, versionsAt(names, values, 1), limits);
       if (result.state !== 'miss' && bytes && this.store.peekMany && this.near.peek(key)?.bytes !== bytes) this.#keepNear(key, bytes, result.entry);
       return result;
     } catch (error) {
@@ -118,7 +130,7 @@ export class EntryAccess {
     if (kept && kept.bytes !== bytes) this.#verified.set(kept.bytes, kept.entry);
   }
 
-  #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>): ReadResult {
+  #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>, limits: FreshnessLimits | undefined): ReadResult {
     if (bytes === undefined || bytes === null) return { state: 'miss', reason: 'absent', tagVersions };
     const entry = this.#verified.get(bytes) ?? decodeEntry(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
     if (typeof entry !== 'string') this.#verified.set(bytes, entry);
@@ -135,11 +147,14 @@ export class EntryAccess {
     const now = this.clock.now();
     const ageMs = Math.max(0, now - entry.header.storedAt);
     const { freshUntil, staleUntil } = entry.header;
-    if (freshUntil === null || now < freshUntil) {
+    // Both the expiry stamped at write time and the reader's current limits must agree.
+    if ((freshUntil === null || now < freshUntil) && (limits === undefined || ageMs < limits.freshMs)) {
       space.index.touch(key);
       return { state: 'fresh', entry, ageMs, tagVersions };
     }
-    if (staleUntil !== null && now < staleUntil) return { state: 'stale', entry, ageMs, tagVersions };
+    if (staleUntil !== null && now < staleUntil && (limits === undefined || ageMs < limits.freshMs + limits.staleMs)) {
+      return { state: 'stale', entry, ageMs, tagVersions };
+    }
     this.#drop(space, key);
     return { state: 'miss', reason: 'expired', tagVersions };
   }

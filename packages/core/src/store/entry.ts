@@ -17,6 +17,11 @@ const VERSION = 1;
  * `v8.deserialize` and fail the call. The layout is that of version 1.
  */
 export const NEWER_PAYLOAD_VERSION = 2;
+/**
+ * The version of an entry whose payload Larders of version 2 cannot read either: a cacheData result
+ * stored with the patches that restore what V8's serialization loses (functions/faithful.ts).
+ */
+export const PATCHED_PAYLOAD_VERSION = 3;
 const PREFIX_BYTES = MAGIC.length + 1 + 4;
 
 export interface EntryHeader {
@@ -74,7 +79,7 @@ export function decodeEntry(bytes: Buffer): Entry | string {
   if (bytes.length < PREFIX_BYTES + 4) return 'truncated';
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'foreign value (bad magic)';
   const version = bytes.readUInt8(MAGIC.length);
-  if (version !== VERSION && version !== NEWER_PAYLOAD_VERSION) return `unsupported entry version ${version}`;
+  if (version !== VERSION && version !== NEWER_PAYLOAD_VERSION && version !== PATCHED_PAYLOAD_VERSION) return `unsupported entry version ${version}`;
   const body = bytes.subarray(0, bytes.length - 4);
   if (crc32(body) !== bytes.readUInt32BE(bytes.length - 4)) return 'checksum mismatch';
   const headerLength = bytes.readUInt32BE(MAGIC.length + 1);
