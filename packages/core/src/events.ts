@@ -34,6 +34,9 @@ export type LarderReason =
   | 'aborted'
   | 'guard'
   | 'head-miss'
+  | 'absolute-form'
+  | 'store-backlog'
+  | 'listener-error'
   | (string & {});
 
 /** Payload of every event. */

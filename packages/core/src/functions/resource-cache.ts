@@ -49,8 +49,19 @@ class ResourceTable {
     await this.onRelease?.(held.value);
   }
 
+  /** Releases a value on Larder's own initiative (expiry, eviction, validate): an `onRelease` that throws is an `error` event. */
+  async releaseQuietly(held: Held, reason: string): Promise<void> {
+    await this.release(held, reason).catch((error: unknown) =>
+      this.larder.emitEvent('error', { cache: this.name, kind: 'resource', key: held.key, reason: 'released', error }),
+    );
+  }
+
+  /** Releases every value, newest first; one `onRelease` that throws does not stop the others. */
   async releaseAll(reason: string): Promise<void> {
-    for (const held of [...this.held.values()].reverse()) await this.release(held, reason);
+    const errors: unknown[] = [];
+    for (const held of [...this.held.values()].reverse()) await this.release(held, reason).catch((error: unknown) => errors.push(error));
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} onRelease calls of ${this.name} threw`);
   }
 }
 
@@ -88,7 +99,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
 
   async function sweepExpired(table: ResourceTable): Promise<void> {
     for (const held of [...table.held.values()]) {
-      if (expired(table.larder, held)) await table.release(held, 'expired');
+      if (expired(table.larder, held)) await table.releaseQuietly(held, 'expired');
     }
   }
 
@@ -103,7 +114,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
         table.larder.emitEvent('hit', { cache: spec.name, kind: 'resource', key, ageMs: table.larder.clock.now() - existing.createdAt });
         return existing.value;
       }
-      await table.release(existing, 'validate-failed');
+      await table.releaseQuietly(existing, 'validate-failed');
     }
     table.stats.misses++;
     const started = performance.now();
@@ -130,7 +141,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
     table.larder.emitEvent('miss', { cache: spec.name, kind: 'resource', key, durationMs: performance.now() - started });
     while (table.held.size > spec.maxEntries) {
       const oldest = table.held.values().next().value as Held;
-      await table.release(oldest, 'max-entries');
+      await table.releaseQuietly(oldest, 'max-entries');
     }
     return value;
   }
