@@ -401,11 +401,13 @@ export function describeScenarios(framework: Framework): void {
         expect([head.status, head.headers['x-cache'], head.headers['content-length']]).toEqual([200, 'HIT', String('document body'.length)]);
       });
 
-      it('never stores an empty body for GET on a HEAD miss', async () => {
-        const { url } = await start({ routes: [{ path: '/h', cached: ['5m'], handler: (io) => io.send('full body') }] });
-        await request(url).head('/h');
+      it('answers a HEAD miss without a body and stores the full GET response for later GETs', async () => {
+        let n = 0;
+        const { url } = await start({ routes: [{ path: '/h', cached: ['5m'], handler: (io) => io.send(`full body ${++n}`) }] });
+        const head = await request(url).head('/h');
+        expect([head.status, head.headers['x-cache'], head.headers['content-length'], head.text ?? '']).toEqual([200, 'MISS', String('full body 1'.length), '']);
         const get = await request(url).get('/h');
-        expect([get.headers['x-cache'], get.text]).toEqual(['MISS', 'full body']);
+        expect([get.headers['x-cache'], get.text, n]).toEqual(['HIT', 'full body 1', 1]);
       });
 
       it('keeps compression working: hits are compressed like misses', async () => {

@@ -85,6 +85,12 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
   if (!Array.isArray(statuses) || statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
     throw new BadOptionError('statuses', 'expected an array of HTTP status codes', 'cached({ statuses: [200, 404] })');
   }
+  for (const status of statuses) {
+    // A partial (206) or conditional (304) answer is not the resource: replayed to a plain GET, it would be wrong.
+    if (status === 206 || status === 304) {
+      throw new BadOptionError('statuses', `${status} answers one request (${status === 206 ? 'a Range' : 'a conditional'} request), not the resource, and cannot be replayed to others`, 'cached({ statuses: [200, 404] })');
+    }
+  }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new BadOptionError('maxBodyBytes', `expected a positive integer, got ${String(maxBodyBytes)}`, 'cached({ maxBodyBytes: 1024 * 1024 })');
@@ -127,9 +133,12 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
   });
 }
 
-/** `req.headers.X-Foo`, `headers.x-foo`, `X-Foo` → `x-foo`; `req.session`, `ctx.session` → `session`. */
+/**
+ * `req.headers.X-Foo`, `headers.x-foo`, `X-Foo` → `x-foo`; `req.session`, `ctx.session` → `session`;
+ * `res.locals.user` → `locals.user`; `ctx.state.user` → `state.user`.
+ */
 export function normalizeInputName(name: string): string {
-  return name.replace(/^(req|ctx|request)\./, '').replace(/^headers\./, '').toLowerCase();
+  return name.replace(/^(req|ctx|res|request)\./, '').replace(/^(headers|request)\./, '').toLowerCase();
 }
 
 function stringList(option: string, value: unknown, example: string): string[] {

@@ -4,11 +4,12 @@ import { LarderError } from '../errors.js';
 import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder, ReadResult } from '../larder.js';
 import { Capture, type LeaderOutcome } from './capture.js';
-import { InputGuard } from './guard.js';
+import { InputGuard, type InputKind } from './guard.js';
 import { RecentKeys, varyKey, type RequestFacts } from './key.js';
 import { normalizeCachedOptions, type RouteConfig } from './options.js';
-import { hasBody, requestBypass } from './policy.js';
+import { hasBody, mergeVary, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
+import { requestTarget } from './target.js';
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -22,14 +23,32 @@ export type Decision =
   | { kind: 'miss'; capture: Capture };
 
 /**
+ * How long a request waits for another's miss before it runs the handler itself (a leader whose
+ * handler hangs must not hang the others), and how long a staleWhileRevalidate refresh counts as
+ * running. The default of a lease (fleet): the same bound in one process as across processes.
+ */
+const LEADER_WAIT_MS = 10_000;
+
+/** Warnings one route prints at most: the names of headers a handler reads may come from clients. */
+const MAX_WARNINGS = 32;
+
+/** A miss in progress that identical requests wait for; `'lapsed'` once it took longer than LEADER_WAIT_MS. */
+interface Leader {
+  readonly outcome: Promise<LeaderOutcome | undefined | 'lapsed'>;
+}
+
+/**
  * The framework-free heart of `cached()`: decides bypass, hit, stale or miss for a request,
  * coalesces identical misses and stores what may be stored. Adapters only translate.
  */
 export class RouteCache {
   readonly config: RouteConfig;
   readonly #spaces = new Map<Larder, Map<string, CacheSpace>>();
-  readonly #leaders = new Map<string, Promise<LeaderOutcome | undefined>>();
-  readonly #refreshing = new Set<string>();
+  readonly #leaders = new Map<string, Leader>();
+  /** Store reads in flight by key: identical requests share one, so they reach the leader check together. */
+  readonly #reads = new Map<string, Promise<ReadResult>>();
+  /** Keys whose staleWhileRevalidate refresh is running, with when it started (performance.now()). */
+  readonly #refreshing = new Map<string, number>();
   readonly #warned = new Set<string>();
   /** The space of the last request: one route's requests usually come in a row. */
   #lastSpace: { larder: Larder; method: string; routeId: string; codeHash: string; space: CacheSpace } | undefined;
@@ -55,6 +74,8 @@ export class RouteCache {
     if (bypass === 'pass') return { kind: 'pass' };
     const space = this.#space(larder, facts);
     if (bypass) return this.#bypass(larder, space, bypass);
+    // `GET http://other.test/x` names its own authority; Host says another. Neither read nor written.
+    if (requestTarget(facts.url).absolute) return this.#bypass(larder, space, 'absolute-form');
     if (facts.method !== 'GET' && facts.method !== 'HEAD' && facts.body === undefined && hasBody(facts.headers)) {
       // The body is part of the key; without a parser before cached() two different bodies would share an entry.
       this.#warnOnce(`${space.name}\0body`, `Larder did not cache ${space.name}: the request has a body but nothing parsed it before cached(). Put your body parser (express.json(), koa-bodyparser) before cached() on this route.`, 'LARDER_BODY_NOT_PARSED');
@@ -71,7 +92,7 @@ export class RouteCache {
       larder.emitEvent('error', { cache: space.name, kind: 'http', reason: 'unhashable', error });
       return this.#bypass(larder, space, 'unhashable');
     }
-    const read = larder.read(space, key, tags);
+    const read = this.#read(larder, space, key, tags);
     if (read instanceof Promise) return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh));
     return this.#afterRead(larder, space, key, tags, facts, read, refresh);
   }
@@ -85,10 +106,28 @@ export class RouteCache {
     await Promise.all(clears);
   }
 
+  /**
+   * Reads an entry, sharing a read already in flight for the same key and tags: with a slow store,
+   * identical requests then get their answer together, and all but one find its leader registered.
+   */
+  #read(larder: Larder, space: CacheSpace, key: string, tags: readonly string[]): ReadResult | Promise<ReadResult> {
+    const id = tags.length === 0 ? key : `${key}\0${tags.join('\0')}`;
+    const pending = this.#reads.get(id);
+    if (pending) return pending;
+    const read = larder.read(space, key, tags);
+    if (!(read instanceof Promise)) return read;
+    this.#reads.set(id, read);
+    const done = () => {
+      if (this.#reads.get(id) === read) this.#reads.delete(id);
+    };
+    read.then(done, done);
+    return read;
+  }
+
   #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
     const vary = read.state !== 'miss' ? (read.entry.header.meta as { vary?: string[] } | undefined)?.vary : undefined;
     if (vary) {
-      const secondary = larder.read(space, `${key}~${varyKey(vary, facts.headers)}`, tags);
+      const secondary = this.#read(larder, space, `${key}~${varyKey(vary, facts.headers)}`, tags);
       const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh);
       return secondary instanceof Promise ? secondary.then(judge) : judge(secondary);
     }
@@ -96,32 +135,49 @@ export class RouteCache {
   }
 
   #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
-    const reasons = this.config.debugHeaders;
+    const { debugHeaders: reasons, vary } = this.config;
     if (!refresh && read.state === 'fresh') {
       space.stats.hits++;
       if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: read.ageMs });
-      return { kind: 'replay', plan: planReplay(read.entry, facts, 'HIT', read.ageMs), refresh: false };
+      return { kind: 'replay', plan: planReplay(read.entry, facts, 'HIT', read.ageMs, undefined, vary), refresh: false };
     }
     const staleEntry = read.state === 'stale' || (refresh && read.state === 'fresh') ? read.entry : undefined;
     if (!refresh && staleEntry && staleEntry.header.freshUntil !== null && larder.clock.now() < staleEntry.header.freshUntil + this.config.swrMs) {
       space.stats.stale++;
       larder.emitEvent('stale', { cache: space.name, kind: 'http', key, ageMs: read.state === 'stale' ? read.ageMs : 0, reason: 'stale-while-revalidate' });
-      const startRefresh = !this.#refreshing.has(key);
-      if (startRefresh) this.#refreshing.add(key);
+      // A refresh that never finished (its handler hangs, or never reached cached()) stops counting after the bound.
+      const since = this.#refreshing.get(key);
+      const startRefresh = since === undefined || performance.now() - since > LEADER_WAIT_MS;
+      if (startRefresh) this.#refreshing.set(key, performance.now());
       const ageMs = larder.clock.now() - staleEntry.header.storedAt;
-      return { kind: 'replay', plan: planReplay(staleEntry, facts, 'STALE', ageMs, reasons ? 'stale-while-revalidate' : undefined), refresh: startRefresh };
+      return { kind: 'replay', plan: planReplay(staleEntry, facts, 'STALE', ageMs, reasons ? 'stale-while-revalidate' : undefined, vary), refresh: startRefresh };
     }
     const missReason: LarderReason = read.state === 'miss' ? read.reason : 'expired';
     const leader = this.#leaders.get(key);
-    if (leader && !refresh) return leader.then((outcome) => this.#follow(larder, space, key, facts, read, outcome));
+    if (leader && !refresh) return this.#wait(larder, space, key, facts, read, leader, 0);
     return this.#lead(larder, space, key, facts, read.tagVersions, staleEntry, missReason, refresh);
+  }
+
+  /**
+   * Waits for a leader's outcome, at most LEADER_WAIT_MS. A lapsed leader is replaced: the first
+   * waiter to notice leads, the others follow it once more, then run the handler themselves.
+   */
+  #wait(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, leader: Leader, hops: number): Promise<Decision> {
+    return leader.outcome.then((outcome) => {
+      if (outcome !== 'lapsed') return this.#follow(larder, space, key, facts, read, outcome);
+      if (this.#leaders.get(key) === leader) this.#leaders.delete(key);
+      const successor = this.#leaders.get(key);
+      if (successor && hops === 0) return this.#wait(larder, space, key, facts, read, successor, 1);
+      return this.#lead(larder, space, key, facts, read.tagVersions, read.state === 'stale' ? read.entry : undefined, 'absent', false);
+    });
   }
 
   #follow(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, outcome: LeaderOutcome | undefined): Decision {
     if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts.headers) === outcome.varyHash)) {
       space.stats.hits++;
-      larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: 0 });
-      return { kind: 'replay', plan: planReplay(outcome.entry, facts, 'HIT', 0), refresh: false };
+      const ageMs = Math.max(0, larder.clock.now() - outcome.entry.header.storedAt);
+      larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs });
+      return { kind: 'replay', plan: planReplay(outcome.entry, facts, 'HIT', ageMs, undefined, this.config.vary), refresh: false };
     }
     // The leader's response was not storable (or varies otherwise): run the handler ourselves.
     return this.#lead(larder, space, key, facts, read.tagVersions, read.state === 'stale' ? read.entry : undefined, 'absent', false);
@@ -131,9 +187,15 @@ export class RouteCache {
     space.stats.misses++;
     larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: missReason });
     let settle!: (outcome: LeaderOutcome | undefined) => void;
-    const outcome = new Promise<LeaderOutcome | undefined>((resolve) => (settle = resolve));
+    const settled = new Promise<LeaderOutcome | undefined>((resolve) => (settle = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const lapsed = new Promise<'lapsed'>((resolve) => {
+      timer = setTimeout(resolve, LEADER_WAIT_MS, 'lapsed');
+      timer.unref();
+    });
+    const leader: Leader = { outcome: Promise.race([settled, lapsed]) };
     const leads = !this.#leaders.has(key);
-    if (leads) this.#leaders.set(key, outcome);
+    if (leads) this.#leaders.set(key, leader);
     const capture = new Capture({
       config: this.config,
       larder,
@@ -143,9 +205,10 @@ export class RouteCache {
       tagVersions,
       fallback,
       missReason,
-      onUnkeyedRead: (route, input) => this.#warnOnce(`${route}\0${input}`, InputGuard.message(route, input), 'LARDER_UNKEYED_INPUT'),
+      onUnkeyedRead: (route, input, kind) => this.#warnUnkeyed(route, input, kind),
       settle: (result) => {
-        if (leads && this.#leaders.get(key) === outcome) this.#leaders.delete(key);
+        clearTimeout(timer);
+        if (leads && this.#leaders.get(key) === leader) this.#leaders.delete(key);
         if (refresh) this.#refreshing.delete(key);
         settle(result);
       },
@@ -158,6 +221,8 @@ export class RouteCache {
     larder.emitEvent('bypass', { cache: space.name, kind: 'http', reason });
     const headers: Array<[string, string]> = [['X-Cache', 'BYPASS']];
     if (this.config.debugHeaders) headers.push(['X-Larder-Reason', reason]);
+    // A cache in front keys on what this route keys on, even for a response this one does not keep.
+    if (this.config.vary.length > 0) headers.push(['Vary', mergeVary(undefined, this.config.vary)!]);
     return { kind: 'bypass', reason, headers };
   }
 
@@ -184,9 +249,18 @@ export class RouteCache {
     return space;
   }
 
+  #warnUnkeyed(route: string, input: string, kind: InputKind): void {
+    this.#warnOnce(`${route}\0${input}`, InputGuard.message(route, input, kind), 'LARDER_UNKEYED_INPUT');
+  }
+
+  /** Warns once per id, and at most MAX_WARNINGS times per route: ids may carry names clients chose. */
   #warnOnce(id: string, message: string, code: string): void {
-    if (this.#warned.has(id)) return;
+    if (this.#warned.has(id) || this.#warned.size > MAX_WARNINGS) return;
     this.#warned.add(id);
+    if (this.#warned.size > MAX_WARNINGS) {
+      process.emitWarning(`Larder has printed ${MAX_WARNINGS} warnings for this cached() route and prints no more; the 'bypass' and 'error' events still report every case.`, { code });
+      return;
+    }
     process.emitWarning(message, { code });
   }
 }
