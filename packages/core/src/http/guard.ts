@@ -24,6 +24,9 @@ const FRAMEWORK_HEADERS = new Set([
   'transfer-encoding', 'host', 'content-encoding', 'expect', 'upgrade', 'keep-alive',
 ]);
 
+/** Property names JavaScript itself looks up on any object (JSON.stringify, await, printing): not header reads. */
+const LANGUAGE_PROPERTIES = new Set(['toJSON', 'then', 'constructor', 'valueOf', 'toString', 'hasOwnProperty', 'inspect']);
+
 /** How {@link InputGuard.watchProperty} treats one property. */
 export interface PropertyWatch {
   /** The input recorded on each read (omitted: the view records its own reads). */
@@ -88,7 +91,7 @@ export class InputGuard {
 
   /** A view of a headers object that records each header read (and enumeration of them all). */
   watchHeaders<T extends object>(headers: T): T {
-    const read = (property: string | symbol) => typeof property === 'string' && this.read(property.toLowerCase());
+    const read = (property: string | symbol) => typeof property === 'string' && !LANGUAGE_PROPERTIES.has(property) && this.read(property.toLowerCase());
     return new Proxy(headers, {
       get: (target, property, receiver) => (read(property), Reflect.get(target, property, receiver)),
       has: (target, property) => (read(property), Reflect.has(target, property)),
