@@ -35,6 +35,14 @@ const MAX_WARNINGS = 32;
 /** A miss in progress that identical requests wait for; `'lapsed'` once it took longer than LEADER_WAIT_MS. */
 interface Leader {
   readonly outcome: Promise<LeaderOutcome | undefined | 'lapsed'>;
+  /**
+   * Once it settled: the last request number that may still use it. Requests that arrived while it ran
+   * but whose store read answers after it settled (a slow store, or one that is down) use its outcome
+   * too; later requests read the store as usual.
+   */
+  settledAt?: number;
+  /** How many of those requests have not been judged yet; the leader is forgotten when none remain. */
+  owed?: number;
 }
 
 /**
@@ -50,6 +58,9 @@ export class RouteCache {
   /** Keys whose staleWhileRevalidate refresh is running, with when it started (performance.now()). */
   readonly #refreshing = new Map<string, number>();
   readonly #warned = new Set<string>();
+  /** Requests numbered as they reach the store read, and how many per key are between key and judgement. */
+  #requests = 0;
+  readonly #judging = new Map<string, number>();
   /** The space of the last request: one route's requests usually come in a row. */
   #lastSpace: { larder: Larder; method: string; routeId: string; codeHash: string; space: CacheSpace } | undefined;
   readonly #keys: RecentKeys;
@@ -93,8 +104,11 @@ export class RouteCache {
       return this.#bypass(larder, space, 'unhashable');
     }
     const read = this.#read(larder, space, key, tags);
-    if (read instanceof Promise) return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh));
-    return this.#afterRead(larder, space, key, tags, facts, read, refresh);
+    // (A synchronous read is judged at once: turn 0, nothing to count.)
+    if (!(read instanceof Promise)) return this.#afterRead(larder, space, key, tags, facts, read, refresh, 0);
+    const turn = ++this.#requests;
+    this.#judging.set(key, (this.#judging.get(key) ?? 0) + 1);
+    return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh, turn));
   }
 
   /** Drops every stored response of this middleware, in every process sharing the store. */
@@ -124,17 +138,32 @@ export class RouteCache {
     return read;
   }
 
-  #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
+  #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
     const vary = read.state !== 'miss' ? (read.entry.header.meta as { vary?: string[] } | undefined)?.vary : undefined;
     if (vary) {
       const secondary = this.#read(larder, space, `${key}~${varyKey(vary, facts.headers)}`, tags);
-      const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh);
+      const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh, turn);
       return secondary instanceof Promise ? secondary.then(judge) : judge(secondary);
     }
-    return this.#judge(larder, space, key, facts, read, refresh);
+    return this.#judge(larder, space, key, facts, read, refresh, turn);
   }
 
-  #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
+  /** The leader request `turn` may follow: one in progress, or one that settled after `turn` arrived. */
+  #leaderFor(key: string, turn: number): Leader | undefined {
+    const leader = this.#leaders.get(key);
+    if (turn === 0) return leader?.settledAt === undefined ? leader : undefined;
+    const judging = this.#judging.get(key) ?? 1;
+    if (judging > 1) this.#judging.set(key, judging - 1);
+    else this.#judging.delete(key);
+    if (leader?.settledAt === undefined) return leader;
+    if (turn > leader.settledAt) return undefined;
+    leader.owed = (leader.owed ?? 1) - 1;
+    if (leader.owed <= 0 && this.#leaders.get(key) === leader) this.#leaders.delete(key);
+    return leader;
+  }
+
+  #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
+    const leader = this.#leaderFor(key, turn);
     const { debugHeaders: reasons, vary } = this.config;
     if (!refresh && read.state === 'fresh') {
       space.stats.hits++;
@@ -153,7 +182,6 @@ export class RouteCache {
       return { kind: 'replay', plan: planReplay(staleEntry, facts, 'STALE', ageMs, reasons ? 'stale-while-revalidate' : undefined, vary), refresh: startRefresh };
     }
     const missReason: LarderReason = read.state === 'miss' ? read.reason : 'expired';
-    const leader = this.#leaders.get(key);
     if (leader && !refresh) return this.#wait(larder, space, key, facts, read, leader, 0);
     return this.#lead(larder, space, key, facts, read.tagVersions, staleEntry, missReason, refresh);
   }
@@ -194,7 +222,8 @@ export class RouteCache {
       timer.unref();
     });
     const leader: Leader = { outcome: Promise.race([settled, lapsed]) };
-    const leads = !this.#leaders.has(key);
+    const current = this.#leaders.get(key);
+    const leads = current === undefined || current.settledAt !== undefined;
     if (leads) this.#leaders.set(key, leader);
     const capture = new Capture({
       config: this.config,
@@ -208,7 +237,12 @@ export class RouteCache {
       onUnkeyedRead: (route, input, kind) => this.#warnUnkeyed(route, input, kind),
       settle: (result) => {
         clearTimeout(timer);
-        if (leads && this.#leaders.get(key) === leader) this.#leaders.delete(key);
+        if (leads && this.#leaders.get(key) === leader) {
+          // Requests between their key and their judgement arrived while this ran: they may use it.
+          const owed = this.#judging.get(key);
+          if (owed === undefined) this.#leaders.delete(key);
+          else Object.assign(leader, { settledAt: this.#requests, owed });
+        }
         if (refresh) this.#refreshing.delete(key);
         settle(result);
       },
