@@ -124,8 +124,8 @@ export function rawRequest(url: string, head: string): Promise<string> {
 
 /** A client that sends a request and never reads the answer: its socket stays paused. */
 export function stalledClient(url: string, path: string): { socket: Socket; received(): number } {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`));
+  const { hostname, port, host } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`));
   socket.pause();
   // Keep the kernel's receive buffer as small as it goes, so that the server's writes back up.
   socket.once('connect', () => socket.setNoDelay(true));
