@@ -87,7 +87,10 @@ function act(decision: Decision, req: Request, res: Response, next: NextFunction
     case 'pass':
       return next();
     case 'bypass':
-      for (const [name, value] of decision.headers) res.setHeader(name, value);
+      for (const [name, value] of decision.headers) {
+        if (name === 'Vary') varyOnHead(res, value);
+        else res.setHeader(name, value);
+      }
       return next();
     case 'replay':
       send(res, decision.plan);
@@ -97,6 +100,15 @@ function act(decision: Decision, req: Request, res: Response, next: NextFunction
       capture(req, res, decision.capture);
       return next();
   }
+}
+
+/** Adds `fields` to the response's Vary as its head goes out, after whatever the handler set. */
+function varyOnHead(res: Response, fields: string): void {
+  const { writeHead } = res;
+  res.writeHead = function (this: Response, ...args: unknown[]) {
+    if (!this.headersSent) this.vary(fields);
+    return (writeHead as (...rest: unknown[]) => Response).apply(this, args);
+  } as Response['writeHead'];
 }
 
 function send(res: ServerResponse, plan: ReplayPlan): void {

@@ -81,9 +81,19 @@ function act(decision: Decision, ctx: Context, next: Next): Promise<void> | void
   switch (decision.kind) {
     case 'pass':
       return next();
-    case 'bypass':
-      for (const [name, value] of decision.headers) ctx.set(name, value);
-      return next();
+    case 'bypass': {
+      let vary: string | undefined;
+      for (const [name, value] of decision.headers) {
+        if (name === 'Vary') vary = value;
+        else ctx.set(name, value);
+      }
+      if (vary === undefined) return next();
+      // Added after the handler, to whatever Vary it set (respond() sends the head later).
+      const fields = vary;
+      return next().then(() => {
+        if (!ctx.headerSent) ctx.vary(fields);
+      });
+    }
     case 'replay':
       send(ctx, decision.plan);
       if (decision.refresh) refreshDetached(ctx);
