@@ -17,6 +17,7 @@ import { createLarder, type Larder, type LarderEvent, type LarderOptions } from 
 import { expressFramework } from '../http/express-framework.js';
 import { withLarder, type AppSetup, type Framework, type Native, type RouteSpec, type RunningApp } from '../http/harness.js';
 import { koaFramework } from '../http/koa-framework.js';
+import { takeWarnings } from '../support/quiet.js';
 import { maybeRedis, type RedisServer } from '../support/redis-server.js';
 
 export { deferred } from '../support/async.js';
@@ -34,11 +35,12 @@ export function marker(label = 'EVIL'): string {
   return `${label}${randomBytes(6).toString('hex')}`;
 }
 
-/** Per test: a larder, its events, the warnings printed, and apps started on it (closed afterwards). */
+/** Per test: a larder, its events, the warnings emitted, and apps started on it (closed afterwards). */
 export interface Arena {
   larder: Larder;
   events: Array<[string, LarderEvent]>;
-  warnings: string[];
+  /** The messages of the warnings emitted so far in this test (attacks provoke the guard's on purpose). */
+  readonly warnings: string[];
   /** Starts an app whose cached routes use this arena's larder. */
   start(setup: AppSetup): Promise<RunningApp>;
   /** Replaces the larder (another store) for the apps started next. */
@@ -46,16 +48,18 @@ export interface Arena {
 }
 
 /**
- * Sets up an {@link Arena} around each test of the enclosing describe. Warnings are captured (and so
- * not printed): a test that expects one asserts it.
+ * Sets up an {@link Arena} around each test of the enclosing describe. The attacks provoke the
+ * guard's warnings on purpose: the arena takes them (quiet.ts), and a test that cares asserts them.
  */
 export function arena(framework: Framework, options: () => LarderOptions = () => ({})): Arena {
-  const state = { apps: [] as RunningApp[], larders: [] as Larder[] };
-  const onWarning = (warning: Error) => it.warnings.push(warning.message);
+  const state = { apps: [] as RunningApp[], larders: [] as Larder[], warnings: [] as string[] };
   const it: Arena = {
     larder: undefined as unknown as Larder,
     events: [],
-    warnings: [],
+    get warnings() {
+      state.warnings.push(...takeWarnings().map((warning) => warning.message));
+      return state.warnings;
+    },
     async start(setup) {
       const routes = setup.routes.map((route): RouteSpec => (route.cached ? { ...route, cached: withLarder(it.larder, route.cached as [unknown?, unknown?]) } : route));
       const appLevelCached = setup.appLevelCached ? withLarder(it.larder, setup.appLevelCached as [unknown?, unknown?]) : undefined;
@@ -73,31 +77,15 @@ export function arena(framework: Framework, options: () => LarderOptions = () =>
   };
   beforeEach(() => {
     it.events = [];
-    it.warnings = [];
-    quietWarnings(onWarning);
+    state.warnings = [];
     it.use(options());
   });
   afterEach(async () => {
-    loudWarnings(onWarning);
     for (const app of state.apps.splice(0)) await app.close();
     for (const larder of state.larders.splice(0)) await larder.close().catch(() => {});
+    takeWarnings();
   });
   return it;
-}
-
-/**
- * Node prints every process warning unless told otherwise; a test that provokes warnings on purpose
- * collects them instead, so a green run stays quiet.
- */
-let printers: Array<(...args: unknown[]) => void> | undefined;
-export function quietWarnings(collect: (warning: Error) => void): void {
-  printers ??= process.listeners('warning') as Array<(...args: unknown[]) => void>;
-  for (const printer of printers) process.off('warning', printer);
-  process.on('warning', collect);
-}
-export function loudWarnings(collect: (warning: Error) => void): void {
-  process.off('warning', collect);
-  for (const printer of printers ?? []) if (!process.listeners('warning').includes(printer)) process.on('warning', printer);
 }
 
 /** GET (or another method) with fetch, answered as text with the headers that matter here. */

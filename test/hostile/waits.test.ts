@@ -14,7 +14,8 @@ import { RouteCache } from '@larder/core/adapter';
 import { MemoryStore } from '../../packages/core/src/store/backends/memory-store.js';
 import { closeServer, listen } from '../http/harness.js';
 import { manualClock } from '../support/async.js';
-import { arena, deferred, frameworks, get, loudWarnings, quietWarnings, settles, stalledClient } from './support.js';
+import { takeWarnings } from '../support/quiet.js';
+import { arena, deferred, frameworks, get, settles, stalledClient } from './support.js';
 
 const BIG = 24 * 1024 * 1024;
 
@@ -97,8 +98,6 @@ describe('a staleWhileRevalidate refresh whose handler throws, with no error han
       // No error handler: the refresh's error goes to the final callback.
       const server = createServer(app);
       const url = await listen(server);
-      const collect = (_warning: Error) => {};
-      quietWarnings(collect);
       try {
         expect((await get(`${url}/swr`)).text).toBe('v1');
         clock.advance(90_000);
@@ -108,7 +107,7 @@ describe('a staleWhileRevalidate refresh whose handler throws, with no error han
         const after = await settles(get(`${url}/swr`), 5_000, 'the request after the stale window');
         expect([after.status, after.text]).toEqual([200, 'v3']);
       } finally {
-        loudWarnings(collect);
+        takeWarnings();
         await closeServer(server);
         await larder.close();
       }
