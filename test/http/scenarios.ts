@@ -315,7 +315,7 @@ export function describeScenarios(framework: Framework): void {
         expect((await request(url).get('/greet').set('Session', 'alice')).text).toBe('hi alice');
         const bob = await request(url).get('/greet').set('Session', 'bob');
         expect([bob.text, bob.headers['x-cache']]).toEqual(['hi bob', 'MISS']);
-        expect(unkeyedWarnings()).toEqual([expect.stringMatching(/GET \/greet: .*per-user state \(session\)/)]);
+        expect(unkeyedWarnings()).toEqual([expect.stringMatching(/GET \/greet: .*per-request state \(session\)/)]);
       });
 
       it('does not store a response that depends on cookies', async () => {
@@ -323,7 +323,7 @@ export function describeScenarios(framework: Framework): void {
         await request(url).get('/theme').set('Cookie', 'theme=dark');
         expect((await request(url).get('/theme')).text).toBe('theme light');
         // Koa's ctx.cookies reads the Cookie header itself: the guard names both reads there.
-        expect(unkeyedWarnings()).toContainEqual(expect.stringMatching(/GET \/theme: .*per-user state \(cookies\)/));
+        expect(unkeyedWarnings()).toContainEqual(expect.stringMatching(/GET \/theme: .*per-request state \(cookies\)/));
       });
 
       it('does not store content negotiated with accepts() unless Accept is keyed', async () => {
