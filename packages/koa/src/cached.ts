@@ -24,10 +24,13 @@ type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _
 /** Statuses Koa answers without a body, whatever ctx.body holds. */
 const EMPTY = new Set([204, 205, 304]);
 const layerHashes = new WeakMap<RouterLayer, string>();
-/** What Koa, @koa/router, koa-mount and provideLarder put on the context: not per-request state. */
+/**
+ * What Koa, @koa/router, koa-mount, koa-views (its `render` reads `ctx.state`, which is watched) and
+ * provideLarder put on the context: not per-request state.
+ */
 const CONTEXT_OWN: ReadonlySet<string> = new Set([
   'request', 'response', 'app', 'req', 'res', 'originalUrl', 'state', 'matched', 'router', 'routeMatched', 'captures',
-  'params', 'routerPath', 'routerName', 'mountPath', 'larder', 'resources', 'log', 'respond',
+  'params', 'routerPath', 'routerName', 'mountPath', 'larder', 'resources', 'log', 'respond', 'render',
 ]);
 /** What Koa and body parsers put on `ctx.request` (and its memoized values): not per-request state. */
 const REQUEST_OWN: ReadonlySet<string> = new Set(['app', 'req', 'res', 'ctx', 'response', 'originalUrl', 'params', 'memoizedURL', 'accept', 'body', 'log', 'ip', 'ips']);

@@ -91,17 +91,9 @@ export class InputGuard {
 
   /** A view of a headers object that records each header read (and enumeration of them all). */
   watchHeaders<T extends object>(headers: T): T {
-    const read = (property: string | symbol) => typeof property === 'string' && !LANGUAGE_PROPERTIES.has(property) && this.read(property.toLowerCase());
-    return new Proxy(headers, {
-      get: (target, property, receiver) => (read(property), Reflect.get(target, property, receiver)),
-      has: (target, property) => (read(property), Reflect.has(target, property)),
-      getOwnPropertyDescriptor: (target, property) => (read(property), Reflect.getOwnPropertyDescriptor(target, property)),
-      ownKeys: (target) => {
-        const names = Reflect.ownKeys(target);
-        for (const name of names) read(name);
-        return names;
-      },
-    });
+    return new Proxy(headers, readingTraps((property) => {
+      if (typeof property === 'string' && !LANGUAGE_PROPERTIES.has(property)) this.read(property.toLowerCase());
+    }));
   }
 
   /**
@@ -132,14 +124,7 @@ export class InputGuard {
       if (typeof property === 'string' && watched.has(property)) this.read(`${prefix}.${property}`, 'state');
     };
     return new Proxy(bag, {
-      get: (target, property, receiver) => (read(property), Reflect.get(target, property, receiver)),
-      has: (target, property) => (read(property), Reflect.has(target, property)),
-      getOwnPropertyDescriptor: (target, property) => (read(property), Reflect.getOwnPropertyDescriptor(target, property)),
-      ownKeys: (target) => {
-        const names = Reflect.ownKeys(target);
-        for (const name of names) read(name);
-        return names;
-      },
+      ...readingTraps<T>(read),
       set: (target, property, value, receiver) => {
         if (typeof property === 'string') watched.delete(property);
         return Reflect.set(target, property, value, receiver);
@@ -210,6 +195,20 @@ export class InputGuard {
       `so the response could differ between visitors. To cache it, ${fix}, or declare the read harmless with cached({ unkeyed: ['${input}'] }).`
     );
   }
+}
+
+/** Proxy traps that report every property looked up, tested or enumerated to `read`, then do it. */
+function readingTraps<T extends object>(read: (property: string | symbol) => void): ProxyHandler<T> {
+  return {
+    get: (target, property, receiver) => (read(property), Reflect.get(target, property, receiver)),
+    has: (target, property) => (read(property), Reflect.has(target, property)),
+    getOwnPropertyDescriptor: (target, property) => (read(property), Reflect.getOwnPropertyDescriptor(target, property)),
+    ownKeys: (target) => {
+      const names = Reflect.ownKeys(target);
+      for (const name of names) read(name);
+      return names;
+    },
+  };
 }
 
 function inherited(owner: object, property: string, receiver: unknown): unknown {

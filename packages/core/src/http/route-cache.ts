@@ -9,7 +9,8 @@ import { RecentKeys, varyKey, type RequestFacts } from './key.js';
 import { normalizeCachedOptions, type RouteConfig } from './options.js';
 import { hasBody, mergeVary, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
-import { requestTarget } from './target.js';
+import { isAbsoluteForm } from './target.js';
+import { LEADER_WAIT_MS, Leaders, type Leader } from './leaders.js';
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -22,28 +23,8 @@ export type Decision =
   /** Run the handler and feed the capture. */
   | { kind: 'miss'; capture: Capture };
 
-/**
- * How long a request waits for another's miss before it runs the handler itself (a leader whose
- * handler hangs must not hang the others), and how long a staleWhileRevalidate refresh counts as
- * running. The default of a lease (fleet): the same bound in one process as across processes.
- */
-const LEADER_WAIT_MS = 10_000;
-
 /** Warnings one route prints at most: the names of headers a handler reads may come from clients. */
 const MAX_WARNINGS = 32;
-
-/** A miss in progress that identical requests wait for; `'lapsed'` once it took longer than LEADER_WAIT_MS. */
-interface Leader {
-  readonly outcome: Promise<LeaderOutcome | undefined | 'lapsed'>;
-  /**
-   * Once it settled: the last request number that may still use it. Requests that arrived while it ran
-   * but whose store read answers after it settled (a slow store, or one that is down) use its outcome
-   * too; later requests read the store as usual.
-   */
-  settledAt?: number;
-  /** How many of those requests have not been judged yet; the leader is forgotten when none remain. */
-  owed?: number;
-}
 
 /**
  * The framework-free heart of `cached()`: decides bypass, hit, stale or miss for a request,
@@ -52,15 +33,12 @@ interface Leader {
 export class RouteCache {
   readonly config: RouteConfig;
   readonly #spaces = new Map<Larder, Map<string, CacheSpace>>();
-  readonly #leaders = new Map<string, Leader>();
+  readonly #leaders = new Leaders();
   /** Store reads in flight by key: identical requests share one, so they reach the leader check together. */
   readonly #reads = new Map<string, Promise<ReadResult>>();
   /** Keys whose staleWhileRevalidate refresh is running, with when it started (performance.now()). */
   readonly #refreshing = new Map<string, number>();
   readonly #warned = new Set<string>();
-  /** Requests numbered as they reach the store read, and how many per key are between key and judgement. */
-  #requests = 0;
-  readonly #judging = new Map<string, number>();
   /** The space of the last request: one route's requests usually come in a row. */
   #lastSpace: { larder: Larder; method: string; routeId: string; codeHash: string; space: CacheSpace } | undefined;
   readonly #keys: RecentKeys;
@@ -86,7 +64,7 @@ export class RouteCache {
     const space = this.#space(larder, facts);
     if (bypass) return this.#bypass(larder, space, bypass);
     // `GET http://other.test/x` names its own authority; Host says another. Neither read nor written.
-    if (requestTarget(facts.url).absolute) return this.#bypass(larder, space, 'absolute-form');
+    if (isAbsoluteForm(facts.url)) return this.#bypass(larder, space, 'absolute-form');
     if (facts.method !== 'GET' && facts.method !== 'HEAD' && facts.body === undefined && hasBody(facts.headers)) {
       // The body is part of the key; without a parser before cached() two different bodies would share an entry.
       this.#warnOnce(`${space.name}\0body`, `Larder did not cache ${space.name}: the request has a body but nothing parsed it before cached(). Put your body parser (express.json(), koa-bodyparser) before cached() on this route.`, 'LARDER_BODY_NOT_PARSED');
@@ -106,8 +84,7 @@ export class RouteCache {
     const read = this.#read(larder, space, key, tags);
     // (A synchronous read is judged at once: turn 0, nothing to count.)
     if (!(read instanceof Promise)) return this.#afterRead(larder, space, key, tags, facts, read, refresh, 0);
-    const turn = ++this.#requests;
-    this.#judging.set(key, (this.#judging.get(key) ?? 0) + 1);
+    const turn = this.#leaders.arrive(key);
     return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh, turn));
   }
 
@@ -148,22 +125,8 @@ export class RouteCache {
     return this.#judge(larder, space, key, facts, read, refresh, turn);
   }
 
-  /** The leader request `turn` may follow: one in progress, or one that settled after `turn` arrived. */
-  #leaderFor(key: string, turn: number): Leader | undefined {
-    const leader = this.#leaders.get(key);
-    if (turn === 0) return leader?.settledAt === undefined ? leader : undefined;
-    const judging = this.#judging.get(key) ?? 1;
-    if (judging > 1) this.#judging.set(key, judging - 1);
-    else this.#judging.delete(key);
-    if (leader?.settledAt === undefined) return leader;
-    if (turn > leader.settledAt) return undefined;
-    leader.owed = (leader.owed ?? 1) - 1;
-    if (leader.owed <= 0 && this.#leaders.get(key) === leader) this.#leaders.delete(key);
-    return leader;
-  }
-
   #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
-    const leader = this.#leaderFor(key, turn);
+    const leader = this.#leaders.leaderFor(key, turn);
     const { debugHeaders: reasons, vary } = this.config;
     if (!refresh && read.state === 'fresh') {
       space.stats.hits++;
@@ -193,8 +156,7 @@ export class RouteCache {
   #wait(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, leader: Leader, hops: number): Promise<Decision> {
     return leader.outcome.then((outcome) => {
       if (outcome !== 'lapsed') return this.#follow(larder, space, key, facts, read, outcome);
-      if (this.#leaders.get(key) === leader) this.#leaders.delete(key);
-      const successor = this.#leaders.get(key);
+      const successor = this.#leaders.lapsed(key, leader);
       if (successor && hops === 0) return this.#wait(larder, space, key, facts, read, successor, 1);
       return this.#lead(larder, space, key, facts, read.tagVersions, read.state === 'stale' ? read.entry : undefined, 'absent', false);
     });
@@ -214,17 +176,7 @@ export class RouteCache {
   #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, fallback: Entry | undefined, missReason: LarderReason, refresh: boolean): Decision {
     space.stats.misses++;
     larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: missReason });
-    let settle!: (outcome: LeaderOutcome | undefined) => void;
-    const settled = new Promise<LeaderOutcome | undefined>((resolve) => (settle = resolve));
-    let timer: NodeJS.Timeout | undefined;
-    const lapsed = new Promise<'lapsed'>((resolve) => {
-      timer = setTimeout(resolve, LEADER_WAIT_MS, 'lapsed');
-      timer.unref();
-    });
-    const leader: Leader = { outcome: Promise.race([settled, lapsed]) };
-    const current = this.#leaders.get(key);
-    const leads = current === undefined || current.settledAt !== undefined;
-    if (leads) this.#leaders.set(key, leader);
+    const settle = this.#leaders.lead(key);
     const capture = new Capture({
       config: this.config,
       larder,
@@ -236,13 +188,6 @@ export class RouteCache {
       missReason,
       onUnkeyedRead: (route, input, kind) => this.#warnUnkeyed(route, input, kind),
       settle: (result) => {
-        clearTimeout(timer);
-        if (leads && this.#leaders.get(key) === leader) {
-          // Requests between their key and their judgement arrived while this ran: they may use it.
-          const owed = this.#judging.get(key);
-          if (owed === undefined) this.#leaders.delete(key);
-          else Object.assign(leader, { settledAt: this.#requests, owed });
-        }
         if (refresh) this.#refreshing.delete(key);
         settle(result);
       },

@@ -6,25 +6,17 @@
  * fragment. RFC 9112 §3.2 (request target forms).
  */
 
-export interface RequestTarget {
-  /** The path as received (percent-encoding kept): what the route matched and `req.path`/`ctx.path` derive from. */
-  readonly path: string;
-  /**
-   * An absolute-form target (`GET http://other.test/x`): its authority, not `Host`, names the resource.
-   * Such a request is never read from nor written to the cache.
-   */
-  readonly absolute: boolean;
-}
-
-/** Splits a request target (`req.originalUrl`, `ctx.originalUrl`) into what the key uses. */
-export function requestTarget(url: string): RequestTarget {
-  return { path: pathOf(url), absolute: url.charCodeAt(0) !== 0x2f /* '/' */ };
-}
-
-/** The target without its query and fragment. */
+/** The target without its query and fragment. (indexOf, not a regular expression: every request pays it.) */
 export function pathOf(url: string): string {
-  const end = url.search(/[?#]/);
+  const query = url.indexOf('?');
+  const fragment = url.indexOf('#');
+  const end = query === -1 ? fragment : fragment === -1 ? query : Math.min(query, fragment);
   return end === -1 ? url : url.slice(0, end);
+}
+
+/** Whether a target is in absolute form (`http://host/x`) rather than a path. */
+export function isAbsoluteForm(url: string): boolean {
+  return url.charCodeAt(0) !== 0x2f; /* '/' */
 }
 
 /**
