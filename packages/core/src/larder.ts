@@ -107,17 +107,20 @@ export class Larder extends EventEmitter {
   /**
    * Drops every cached entry (data and HTTP) in the store. Resources are not touched. A computation
    * that was in flight during the clear cannot store its pre-clear result afterwards. Settles within
-   * about twice `storeTimeout`; rejects with a `StoreError` when the store failed or did not answer.
+   * `storeTimeout`; rejects with a `StoreError` when the store failed or did not answer.
    */
   async clear(): Promise<void> {
     this.#assertOpen();
     this.#spaces.empty();
-    this.#entries.tags.clear();
-    this.#entries.near.clear();
-    await this.#entries.bounded('clear', () => this.#entries.store.clear());
-    // Writes of computations that read before the clear land after it, stamped with the tag versions
-    // they read (which the clear reset): moving both kind tags makes every such entry read as invalidated.
-    await Promise.all([this.#bumpTag(kindTag('data')), this.#bumpTag(kindTag('http'))]);
+    const entries = this.#entries;
+    entries.tags.clear();
+    entries.near.clear();
+    await entries.bounded('clear', async () => {
+      await entries.store.clear();
+      // Writes of computations that read before the clear land after it, stamped with the tag versions
+      // they read (which the clear reset): moving both kind tags makes every such entry read as invalidated.
+      await Promise.all([kindTag('data'), kindTag('http')].map((tag) => entries.tags.bump(entries.store, tag)));
+    });
   }
 
   /**
