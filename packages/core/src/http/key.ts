@@ -140,8 +140,8 @@ function simpleText(facts: RequestFacts): string | undefined {
   if (params === undefined) return undefined;
   const query = fieldsText(facts.query);
   if (query === undefined) return undefined;
-  const target = `${facts.secure ? 'https://' : ''}${facts.host ?? ''}\0${pathOf(facts.url)}`;
-  return params === '' && query === '' ? target : `${target}\0${params}\0${query}`;
+  const host = facts.secure ? `https://${facts.host ?? ''}` : (facts.host ?? '');
+  return params === '' && query === '' ? `${host}\0${pathOf(facts.url)}` : `${host}\0${pathOf(facts.url)}\0${params}\0${query}`;
 }
 
 /** `''` for an empty plain object, `'null'` for none, the JSON of a plain object of strings, else undefined. */

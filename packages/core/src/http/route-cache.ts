@@ -103,7 +103,7 @@ export class RouteCache {
    */
   #read(larder: Larder, space: CacheSpace, key: string, tags: readonly string[]): ReadResult | Promise<ReadResult> {
     const id = tags.length === 0 ? key : `${key}\0${tags.join('\0')}`;
-    const pending = this.#reads.get(id);
+    const pending = this.#reads.size === 0 ? undefined : this.#reads.get(id);
     if (pending) return pending;
     const read = larder.read(space, key, tags);
     if (!(read instanceof Promise)) return read;
@@ -126,7 +126,8 @@ export class RouteCache {
   }
 
   #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
-    const leader = this.#leaders.leaderFor(key, turn);
+    // An asynchronous read settles its turn now, whatever it found; a synchronous one looks only on a miss.
+    const leader = turn === 0 ? undefined : this.#leaders.leaderFor(key, turn);
     const { debugHeaders: reasons, vary } = this.config;
     if (!refresh && read.state === 'fresh') {
       space.stats.hits++;
@@ -145,7 +146,8 @@ export class RouteCache {
       return { kind: 'replay', plan: planReplay(staleEntry, facts, 'STALE', ageMs, reasons ? 'stale-while-revalidate' : undefined, vary), refresh: startRefresh };
     }
     const missReason: LarderReason = read.state === 'miss' ? read.reason : 'expired';
-    if (leader && !refresh) return this.#wait(larder, space, key, facts, read, leader, 0);
+    const waitFor = turn === 0 ? this.#leaders.leaderFor(key, 0) : leader;
+    if (waitFor && !refresh) return this.#wait(larder, space, key, facts, read, waitFor, 0);
     return this.#lead(larder, space, key, facts, read.tagVersions, staleEntry, missReason, refresh);
   }
 
