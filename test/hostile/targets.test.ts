@@ -121,6 +121,18 @@ for (const framework of frameworks) {
         expect([upper.status, upper.text, lower.cache, lower.text]).toEqual([200, '/API/items', 'MISS', '/api/items']);
       });
 
+      it('key every value of a repeated `vary` header, not only the one Node keeps in req.headers', async () => {
+        const planted = marker();
+        const read = both(({ req }) => req.headersDistinct['user-agent']!.join(' | '), ({ ctx }) => ctx.req.headersDistinct['user-agent']!.join(' | '));
+        const { url } = await ring.start({ routes: [{ path: '/ua', cached: [{ ttl: '5m', vary: ['user-agent'] }], handler: (io) => io.send(`agents: ${read(io.native)}`) }] });
+        const host = new URL(url).host;
+        const attacker = await rawRequest(url, `GET /ua HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: browser/1\r\nUser-Agent: ${planted}`);
+        expect(attacker).toContain(planted); // control: the handler does see the second value
+        const victim = await rawRequest(url, `GET /ua HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: browser/1`);
+        expect(victim).not.toContain(planted);
+        expect(await rawRequest(url, `GET /ua HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: browser/1`)).toMatch(/x-cache: HIT/i);
+      });
+
       it('never stores an absolute-form target under Host', async () => {
         const read = both(({ req }) => `${req.originalUrl} ${req.hostname}`, ({ ctx }) => `${ctx.href} ${ctx.host}`);
         const { url } = await ring.start({ routes: [{ path: '/page', cached: ['5m'], handler: (io) => io.send(`links to ${read(io.native)}`) }] });

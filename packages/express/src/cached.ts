@@ -66,6 +66,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
           query,
           body: keysBody ? req.body : undefined,
           headers: req.headers,
+          rawHeaders: req.rawHeaders,
           request: req,
           larder: (req as { larder?: Larder }).larder,
         },

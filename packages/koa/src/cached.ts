@@ -67,6 +67,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
         query,
         body: keysBody ? request.body : undefined,
         headers: ctx.req.headers,
+        rawHeaders: ctx.req.rawHeaders,
         request: ctx,
         larder: ctx.larder,
       },

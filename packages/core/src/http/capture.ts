@@ -166,7 +166,7 @@ export class Capture {
       // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
       const encoded = header(this.#headers, 'content-encoding') !== undefined;
       const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name) && (encoded || name !== 'accept-encoding'));
-      const varyHash = vary.length > 0 ? varyKey(vary, facts.headers) : '';
+      const varyHash = vary.length > 0 ? varyKey(vary, facts) : '';
       if (vary.length > 0) larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
       // The body is copied once, from its chunks into the envelope; waiting requests replay that copy.
       const entry = larder.write(space, vary.length > 0 ? `${key}~${varyHash}` : key, this.#chunks, { ...spec, meta: stored }, this.#ctx.tagVersions);

@@ -26,6 +26,8 @@ export interface RequestFacts {
   body: unknown;
   /** Raw request headers (never the guarded proxy). */
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** `rawHeaders`: every value of a repeated header, which `headers` may hold only the first of. */
+  rawHeaders?: readonly string[] | undefined;
   /** Passed to the user's `key()` and `tags()`: `req` in Express, `ctx` in Koa. */
   request: unknown;
   /** The larder installed on the request by `provideLarder()`, used when `cached()` names none. */
@@ -63,7 +65,7 @@ export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: 
     ['params', facts.params ?? null],
     ['query', facts.query ?? null],
   ];
-  if (config.vary.length > 0) args.push(['headers', headerValues(config.vary, facts.headers)]);
+  if (config.vary.length > 0) args.push(['headers', headerValues(config.vary, facts)]);
   if (config.key) args.push(['key', config.key(facts.request)]);
   if (method !== 'GET') args.push(['body', facts.body ?? null]);
   return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
@@ -158,14 +160,27 @@ function fieldsText(value: unknown): string | undefined {
   return empty ? '' : JSON.stringify(value);
 }
 
-/** Values of the named headers; repeated headers keep their order, absent ones are `null`. */
-export function headerValues(names: readonly string[], headers: RequestFacts['headers']): Array<string | string[] | null> {
-  return names.map((name) => headers[name] ?? null);
+/**
+ * Values of the named headers; repeated headers keep their order, absent ones are `null`. Node keeps
+ * only the first of some repeated headers (User-Agent, Referer, Authorization…) in `headers`, but a
+ * handler can read the others through `rawHeaders`: when a header came more than once, every value is keyed.
+ */
+export function headerValues(names: readonly string[], request: Pick<RequestFacts, 'headers' | 'rawHeaders'>): Array<string | string[] | null> {
+  const raw = request.rawHeaders;
+  return names.map((name) => {
+    const value = request.headers[name] ?? null;
+    if (raw === undefined) return value;
+    let all: string[] | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) (all ??= []).push(raw[i + 1]!);
+    }
+    return all !== undefined && all.length > 1 ? all : value;
+  });
 }
 
 /** Hash of the secondary key for a response that declared `Vary`. */
-export function varyKey(names: readonly string[], headers: RequestFacts['headers']): string {
-  return hashArguments([['vary', names], ['values', headerValues(names, headers)]], { functionName: 'Vary' });
+export function varyKey(names: readonly string[], request: Pick<RequestFacts, 'headers' | 'rawHeaders'>): string {
+  return hashArguments([['vary', names], ['values', headerValues(names, request)]], { functionName: 'Vary' });
 }
 
 /** Hash of handler sources, so editing a handler invalidates its persisted entries. */

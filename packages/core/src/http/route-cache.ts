@@ -118,7 +118,7 @@ export class RouteCache {
   #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
     const vary = read.state !== 'miss' ? (read.entry.header.meta as { vary?: string[] } | undefined)?.vary : undefined;
     if (vary) {
-      const secondary = this.#read(larder, space, `${key}~${varyKey(vary, facts.headers)}`, tags);
+      const secondary = this.#read(larder, space, `${key}~${varyKey(vary, facts)}`, tags);
       const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh, turn);
       return secondary instanceof Promise ? secondary.then(judge) : judge(secondary);
     }
@@ -165,7 +165,7 @@ export class RouteCache {
   }
 
   #follow(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, outcome: LeaderOutcome | undefined): Decision {
-    if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts.headers) === outcome.varyHash)) {
+    if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts) === outcome.varyHash)) {
       space.stats.hits++;
       const ageMs = Math.max(0, larder.clock.now() - outcome.entry.header.storedAt);
       larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs });
