@@ -133,6 +133,17 @@ for (const framework of frameworks) {
         expect(await rawRequest(url, `GET /ua HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: browser/1`)).toMatch(/x-cache: HIT/i);
       });
 
+      it('never stores a response to a request with two Host fields', async () => {
+        const planted = marker();
+        const read = both(({ req }) => req.rawHeaders.filter((_, i) => i % 2 === 1).join(' '), ({ ctx }) => ctx.req.rawHeaders.filter((_, i) => i % 2 === 1).join(' '));
+        const { url } = await ring.start({ routes: [{ path: '/hosts', cached: ['5m'], handler: (io) => io.send(`seen: ${read(io.native)}`) }] });
+        const attacker = await rawRequest(url, `GET /hosts HTTP/1.1\r\nHost: victim.test\r\nHost: ${planted}.test`);
+        expect(attacker).toContain(planted); // control: the second Host reaches the handler
+        const victim = await rawRequest(url, 'GET /hosts HTTP/1.1\r\nHost: victim.test');
+        expect(victim).not.toContain(planted);
+        expect(ring.events.some(([name, e]) => name === 'bypass' && e.reason === 'ambiguous-host')).toBe(true);
+      });
+
       it('never stores an absolute-form target under Host', async () => {
         const read = both(({ req }) => `${req.originalUrl} ${req.hostname}`, ({ ctx }) => `${ctx.href} ${ctx.host}`);
         const { url } = await ring.start({ routes: [{ path: '/page', cached: ['5m'], handler: (io) => io.send(`links to ${read(io.native)}`) }] });

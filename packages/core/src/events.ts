@@ -35,6 +35,7 @@ export type LarderReason =
   | 'guard'
   | 'head-miss'
   | 'absolute-form'
+  | 'ambiguous-host'
   | 'store-backlog'
   | 'listener-error'
   | (string & {});

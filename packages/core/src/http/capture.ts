@@ -184,6 +184,8 @@ export class Capture {
     if (outcome.error !== undefined) return 'handler-error';
     if (outcome.aborted) return 'aborted';
     if (this.#status === 0 || outcome.incomplete) return 'incomplete-body';
+    // RFC 9112 §3.2: one Host field. The key holds the first; a handler reading rawHeaders may take another.
+    if (repeats(this.#ctx.facts.rawHeaders, 'host')) return 'ambiguous-host';
     // A header the response itself declares in Vary is keyed (as a secondary key) when stored.
     const declared = varyNames(header(this.#headers, 'vary'));
     const unkeyed = this.guard.tripped.filter((input) => !declared.includes(input));
@@ -205,6 +207,12 @@ export class Capture {
     larder.emitEvent('stale', { cache: space.name, kind: 'http', key, reason: 'stale-if-error', ageMs: now - fallback.header.storedAt });
     return planReplay(fallback, facts, 'STALE', now - fallback.header.storedAt, config.debugHeaders ? 'stale-if-error' : undefined, config.vary);
   }
+}
+
+function repeats(raw: readonly string[] | undefined, name: string): boolean {
+  let seen = 0;
+  for (let i = 0; raw !== undefined && i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name && ++seen > 1) return true;
+  return false;
 }
 
 function header(headers: HeaderPairs, name: string): string | string[] | undefined {
