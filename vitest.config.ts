@@ -16,7 +16,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     // A green run prints only the runner's output: expected warnings are taken and asserted, anything else fails the test.
-    setupFiles: ['test/support/quiet-setup.ts'],
+    // No unhandled rejection anywhere: the test during which one surfaces fails, naming it.
+    setupFiles: ['test/support/quiet-setup.ts', 'test/support/unhandled.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -1,6 +1,6 @@
 // What invalidation on writes costs a hit: every HTTP entry is read with its path's tag version, so a
 // hit reads one tag more, and computes the tag from the path. Two measurements, each with the path tag
-// and without it (no request target given to cached(): the hit as it was before), in alternating rounds:
+// and without it (a route with `invalidateOnWrite: false`: the hit as it was before), in alternating rounds:
 //
 // - core: RouteCache.decide() up to the replay plan, in process, for 256 stored responses on as many
 //   paths (so the tag versions are read under many tag names, as in an app), on the memory store, a
@@ -35,31 +35,31 @@ interface Row {
 
 const PATHS = 256;
 
-/** Request facts of `GET /users/<id>`, with the request target (path tag read) or without it. */
-function facts(larder: Larder, id: number, withTarget: boolean): RequestFacts {
-  const url = withTarget ? `/users/${id}` : undefined;
+/** Request facts of `GET /users/<id>`. */
+function facts(larder: Larder, id: number): RequestFacts {
+  const url = `/users/${id}`;
   return { method: 'GET', host: 'api.example', url, routeId: '/users/:id', codeHash: 'probe', params: { id: String(id) }, query: {}, body: undefined, headers: { host: 'api.example' }, request: {}, larder };
 }
 
 /** Stores one response per path through a miss, then waits until each reads back as a hit. */
 async function prime(cache: RouteCache, larder: Larder): Promise<void> {
   for (let id = 0; id < PATHS; id++) {
-    const decision = await cache.decide(facts(larder, id, true));
+    const decision = await cache.decide(facts(larder, id));
     if (decision.kind !== 'miss') throw new Error(`expected a miss, got ${decision.kind}`);
     decision.capture.head(200, [['Content-Type', 'application/json']]);
     decision.capture.chunk(Buffer.from(JSON.stringify({ id, name: 'x'.repeat(1000) })));
     decision.capture.finish({});
   }
   for (let id = 0; id < PATHS; id++) {
-    for (let attempt = 0; (await cache.decide(facts(larder, id, true))).kind !== 'replay'; attempt++) {
+    for (let attempt = 0; (await cache.decide(facts(larder, id))).kind !== 'replay'; attempt++) {
       if (attempt > 200) throw new Error('a primed response never became a hit');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 }
 
-async function hits(cache: RouteCache, larder: Larder, withTarget: boolean, count: number): Promise<number> {
-  const requests = Array.from({ length: PATHS }, (_, id) => facts(larder, id, withTarget));
+async function hits(cache: RouteCache, larder: Larder, count: number): Promise<number> {
+  const requests = Array.from({ length: PATHS }, (_, id) => facts(larder, id));
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) {
     let decision = cache.decide(requests[i % PATHS]!);
@@ -73,18 +73,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function measure(store: string, label: string, batch: number): Promise<Row> {
   const larder = createLarder({ store, storeTimeout: '2s' });
-  const cache = new RouteCache('1h', { larder });
-  await prime(cache, larder);
-  await hits(cache, larder, true, batch);
-  await hits(cache, larder, false, batch);
+  const tagged = new RouteCache('1h', { larder });
+  const untagged = new RouteCache('1h', { larder, invalidateOnWrite: false });
+  await prime(tagged, larder);
+  await prime(untagged, larder);
+  await hits(tagged, larder, batch);
+  await hits(untagged, larder, batch);
   const withTag: number[] = [];
   const withoutTag: number[] = [];
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first, so drift (GC, JIT, the machine) falls on both sides.
     const first = round % 2 === 0;
-    const a = first ? await hits(cache, larder, true, batch) : await hits(cache, larder, false, batch);
-    const b = first ? await hits(cache, larder, false, batch) : await hits(cache, larder, true, batch);
+    const a = await hits(first ? tagged : untagged, larder, batch);
+    const b = await hits(first ? untagged : tagged, larder, batch);
     const [w, wo] = first ? [a, b] : [b, a];
     withTag.push(w);
     withoutTag.push(wo);

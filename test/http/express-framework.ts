@@ -15,6 +15,11 @@ export function expressFramework(name: string, express: ExpressModule): Framewor
     async start(setup: AppSetup): Promise<RunningApp> {
       const app = express();
       if (setup.trustProxy) app.set('trust proxy', true);
+      for (const front of setup.front ?? []) {
+        app.use((req: Request, res: Response, next: NextFunction) => {
+          Promise.resolve(front({ kind: 'express', req, res })).then(() => next(), next);
+        });
+      }
       if (setup.compression) app.use(compression({ threshold: 0 }));
       if (setup.json) app.use(express.json());
       if (setup.session) {
@@ -49,7 +54,7 @@ export function expressFramework(name: string, express: ExpressModule): Framewor
             next(error);
           }
         });
-        router[route.method ?? 'get'](route.path, ...handlers);
+        (router[route.method ?? 'get'] as (path: unknown, ...rest: unknown[]) => void)(route.path, ...handlers);
       }
       app.use(setup.prefix ?? '/', router);
       app.use((error: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
@@ -64,6 +69,7 @@ export function expressFramework(name: string, express: ExpressModule): Framewor
 
 function io(req: Request, res: Response): Io {
   return {
+    native: { kind: 'express', req, res },
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,
     body: req.body,

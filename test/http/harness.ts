@@ -8,8 +8,15 @@ import type { Server } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { CachedOptions, Larder } from '@larder/core';
 
+/** The framework's own request objects, for handlers and middleware that must read them natively. */
+export type Native =
+  | { kind: 'express'; req: import('express').Request; res: import('express').Response }
+  | { kind: 'koa'; ctx: import('koa').Context };
+
 /** What a handler can do, written once and translated by each framework. */
 export interface Io {
+  /** The framework's objects (`req`/`res` or `ctx`): every way a real handler can read the request. */
+  native: Native;
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
@@ -42,7 +49,8 @@ export type Handler = (io: Io) => unknown;
 
 export interface RouteSpec {
   method?: 'get' | 'post' | 'head' | 'put' | 'patch' | 'delete';
-  path: string;
+  /** A pattern, several (Express and @koa/router accept arrays) or a regular expression. */
+  path: string | string[] | RegExp;
   /** Arguments of `cached()`; omit for an uncached route. */
   cached?: [ttlOrOptions?: unknown, options?: unknown];
   handler: Handler;
@@ -64,6 +72,8 @@ export interface AppSetup {
   provideLarder?: [larderOrOptions?: unknown];
   /** `app.use(cached(...))` in front of every route instead of per route. */
   appLevelCached?: [ttlOrOptions?: unknown, options?: unknown];
+  /** Middleware in front of everything else (a logger, an authentication step), written natively. */
+  front?: Array<(native: Native) => void | Promise<void>>;
 }
 
 export interface RunningApp {

@@ -29,6 +29,12 @@ export function koaFramework(name: string, Koa: KoaClass): Framework {
           ctx.body = `error: ${message}`;
         }
       });
+      for (const front of setup.front ?? []) {
+        app.use(async (ctx: Context, next: Next) => {
+          await front({ kind: 'koa', ctx });
+          await next();
+        });
+      }
       if (setup.compression) app.use(compress({ threshold: 0 }));
       if (setup.json) app.use(jsonBody);
       if (setup.session) {
@@ -56,7 +62,7 @@ export function koaFramework(name: string, Koa: KoaClass): Framework {
         handlers.push(async (ctx: Context) => {
           await route.handler(io(ctx));
         });
-        router[route.method ?? 'get'](route.path, ...handlers);
+        (router[route.method ?? 'get'] as (path: unknown, ...rest: unknown[]) => void).call(router, route.path, ...handlers);
       }
       app.use(router.routes());
       const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, app.callback());
@@ -79,6 +85,7 @@ async function jsonBody(ctx: Context, next: Next): Promise<void> {
 
 function io(ctx: Context): Io {
   return {
+    native: { kind: 'koa', ctx },
     params: (ctx as Context & { params: Record<string, string> }).params,
     query: ctx.query as Record<string, unknown>,
     body: (ctx.request as Context['request'] & { body?: unknown }).body,

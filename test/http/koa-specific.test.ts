@@ -291,7 +291,7 @@ describe('cached() with the rest of Koa', () => {
       expect((await request(url).get('/hello').set('X-User', 'alice')).text).toBe('hello alice');
       const guest = await request(url).get('/hello');
       expect([guest.text, guest.headers['x-cache']]).toEqual(['hello guest', 'MISS']);
-      expect(takeWarnings()).toEqual([expect.objectContaining({ code: 'LARDER_UNKEYED_INPUT', message: expect.stringContaining('per-user state (state.user)') })]);
+      expect(takeWarnings()).toEqual([expect.objectContaining({ code: 'LARDER_UNKEYED_INPUT', message: expect.stringContaining('per-request state (state.user)') })]);
     });
 
     it('ignores what Koa itself reads (ctx.fresh) and what middleware before cached() reads after it', async () => {

@@ -81,6 +81,16 @@ export class RedisServer {
     }
   }
 
+  /** Stops the process with SIGSTOP: connections stay open and nothing answers (a hung server). */
+  freeze(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Resumes a frozen server (SIGCONT). */
+  thaw(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Kills the server (like a crash: no shutdown handshake) and resolves once the process is gone. */
   async stop(): Promise<void> {
     const child = this.#child;
@@ -88,6 +98,7 @@ export class RedisServer {
     this.#child = undefined;
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
       await exited;
     }

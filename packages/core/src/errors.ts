@@ -110,6 +110,36 @@ export class BadOptionError extends LarderError {
   }
 }
 
+/**
+ * A store operation that someone waits for (`invalidate()`, `clear()`, `fn.clear()`, `close()`) failed,
+ * or the store did not answer within `storeTimeout`. The store's own error, if any, is in `cause`.
+ * Requests never see it: for them a store failure is a cache miss.
+ */
+export class StoreError extends LarderError {
+  /** The operation that failed: `invalidate`, `clear`, `delete`, `close`. */
+  readonly operation: string;
+  /** Whether the store gave no answer within `storeTimeout` (rather than an error). */
+  readonly timedOut: boolean;
+
+  constructor(operation: string, store: string, detail: { timeoutMs: number } | { cause: unknown }) {
+    const timedOut = 'timeoutMs' in detail;
+    super(
+      'ERR_LARDER_STORE',
+      timedOut
+        ? `The ${store} store did not answer ${operation} within ${detail.timeoutMs} ms (storeTimeout). ` +
+            `Check that it is reachable and responsive, or raise the bound: createLarder({ storeTimeout: '1s' }).`
+        : `The ${store} store failed ${operation}: ${describeCause(detail.cause)}`,
+      timedOut ? undefined : { cause: detail.cause },
+    );
+    this.operation = operation;
+    this.timedOut = timedOut;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
 /** A store could not be created from the `store` option (unknown URL, adapter not installed). */
 export class StoreConfigError extends LarderError {
   constructor(message: string, options?: { cause?: unknown }) {

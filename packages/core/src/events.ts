@@ -40,6 +40,10 @@ export type LarderReason =
   | 'request-directive'
   | 'max-stale'
   | 'only-if-cached'
+  | 'absolute-form'
+  | 'ambiguous-host'
+  | 'store-backlog'
+  | 'listener-error'
   | (string & {});
 
 /** Payload of every event. */

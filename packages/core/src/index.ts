@@ -2,7 +2,7 @@
 export { parseDuration } from './duration.js';
 export {
   LarderError, UnhashableParamError, UserHashError, UnserializableReturnValueError, BadDurationError,
-  ResourceError, BadOptionError, StoreConfigError,
+  ResourceError, BadOptionError, StoreConfigError, StoreError,
 } from './errors.js';
 export type { LarderErrorCode } from './errors.js';
 export { hashValue, hashArguments } from './hash/hash.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { allTags, CacheSpaces, entryKey, spaceTag, syncSize, type CacheSpace } from './store/cache-space.js';
+import { allTags, CacheSpaces, entryKey, SHARED_STORE_TRACKED_KEYS, spaceTag, syncSize, type CacheSpace } from './store/cache-space.js';
 import type { Clock } from './clock.js';
 import { NearCache } from './store/near-cache.js';
 import { EntryAccess, type FreshnessLimits, type ReadResult, type WriteSpec } from './store/entry-access.js';
@@ -27,6 +27,8 @@ export class Larder extends EventEmitter {
   readonly #spaces = new CacheSpaces(this.#stats);
   readonly #entries = new EntryAccess((name, event) => this.emitEvent(name, event));
   readonly #closers = new Set<() => Promise<void> | void>();
+  /** Event names whose throwing listener was warned about (a handful at most: one per event name). */
+  readonly #listenerWarned = new Set<LarderEventName>();
   #closing: Promise<void> | undefined;
 
   constructor(options?: LarderOptions, factory: 'createLarder' | 'configure' = 'createLarder') {
@@ -74,6 +76,7 @@ export class Larder extends EventEmitter {
       onEvict: (key, reason) => this.#storeEvicted(key, reason),
     });
     const entries = this.#entries;
+    this.#spaces.trackLimit = settings.ownStore ? Infinity : SHARED_STORE_TRACKED_KEYS;
     entries.clock = settings.clock;
     entries.storeTimeoutMs = settings.storeTimeoutMs;
     entries.tags = new TagVersions(settings.ownStore);
@@ -83,12 +86,16 @@ export class Larder extends EventEmitter {
 
   /** Per-function and per-route counters: hits, misses, stale hits, errors, entries, bytes and compute time. */
   stats(): Record<string, CacheStats> {
+    // Entries a shared store expired by itself no longer count (nothing told this process).
+    this.#spaces.prune(this.clock.now());
     return this.#stats.snapshot();
   }
 
   /**
    * Drops every entry written with these tags, in every process that shares the store:
    * each tag's version moves on, and entries carrying the old version read as misses.
+   * Settles within `storeTimeout`; rejects with a `StoreError` (`ERR_LARDER_STORE`) when the store
+   * failed or did not answer.
    * @example await larder.invalidate(['user:42', 'users'])
    */
   async invalidate(tags: string | readonly string[]): Promise<void> {
@@ -102,16 +109,30 @@ export class Larder extends EventEmitter {
     await Promise.all(list.map((tag) => this.#bumpTag(tag)));
   }
 
-  /** Drops every cached entry (data and HTTP) in the store. Resources are not touched. */
+  /**
+   * Drops every cached entry (data and HTTP) in the store. Resources are not touched. A computation
+   * that was in flight during the clear cannot store its pre-clear result afterwards. Settles within
+   * `storeTimeout`; rejects with a `StoreError` when the store failed or did not answer.
+   */
   async clear(): Promise<void> {
     this.#assertOpen();
     this.#spaces.empty();
-    this.#entries.tags.clear();
-    this.#entries.near.clear();
-    await this.#entries.store.clear();
+    const entries = this.#entries;
+    entries.tags.clear();
+    entries.near.clear();
+    await entries.bounded('clear', async () => {
+      await entries.store.clear();
+      // Writes of computations that read before the clear land after it, stamped with the tag versions
+      // they read (which the clear reset): moving both kind tags makes every such entry read as invalidated.
+      await Promise.all([kindTag('data'), kindTag('http')].map((tag) => entries.tags.bump(entries.store, tag)));
+    });
   }
 
-  /** Releases every resource (reverse creation order), then closes the store. Idempotent. */
+  /**
+   * Releases every resource (reverse creation order; one that throws does not stop the others: its
+   * error is an `error` event), then closes the store. Idempotent. Rejects with a `StoreError` when
+   * the store did not close within `storeTimeout`.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const errors: unknown[] = [];
@@ -123,8 +144,8 @@ export class Larder extends EventEmitter {
         }
       }
       await this.resources.close().catch((error: unknown) => errors.push(error));
-      await this.#entries.store.close().catch((error: unknown) => errors.push(error));
       for (const error of errors) this.#emitError('larder', 'resource', error, 'released');
+      await this.#entries.bounded('close', () => this.#entries.store.close());
     })();
     return this.#closing;
   }
@@ -164,13 +185,14 @@ export class Larder extends EventEmitter {
   }
 
   /**
-   * @internal Stores an entry in the background: never awaited by a caller, never rejects. Returns
-   * the entry as encoded (its payload a view of the stored bytes), or undefined when not written.
+   * @internal Stores an entry in the background: never awaited by a caller, never throws. Returns
+   * the entry as encoded (its payload a view of the encoded bytes) whether or not it is stored, so
+   * that callers waiting for the same computation can use it while the store is down.
    * Without the tag versions of a successful read the write is skipped — an entry stamped with
    * guessed versions could survive an invalidation it never saw.
    */
-  write(space: CacheSpace, key: string, payload: Buffer | readonly Buffer[], spec: WriteSpec, tagVersions: Record<string, string> | undefined): Entry | undefined {
-    if (this.closed || tagVersions === undefined) return undefined;
+  write(space: CacheSpace, key: string, payload: Buffer | readonly Buffer[], spec: WriteSpec, tagVersions: Record<string, string> | undefined): Entry {
+    if (this.closed || tagVersions === undefined) return this.#entries.encode(space, payload, spec, tagVersions).entry;
     return this.#entries.write(space, key, payload, spec, tagVersions);
   }
 
@@ -208,13 +230,34 @@ export class Larder extends EventEmitter {
   }
 
   #bumpTag(tag: string): Promise<void> {
-    return this.#entries.tags.bump(this.#entries.store, tag);
+    return this.#entries.bounded('invalidate', () => this.#entries.tags.bump(this.#entries.store, tag));
   }
 
-  /** @internal Emits an event; `error` events never throw when nobody listens. */
+  /**
+   * @internal Emits an event to every listener. Never throws: a listener that throws (or rejects)
+   * neither stops the others nor reaches the cache's own work (a request, a lock); its error becomes
+   * an `error` event, or a one-time warning when it was an `error` listener or nobody listens.
+   */
   emitEvent(name: LarderEventName, event: LarderEvent): void {
-    if (name === 'error' && this.listenerCount('error') === 0) return;
-    this.emit(name, event);
+    if (this.listenerCount(name) === 0) return;
+    for (const listener of this.rawListeners(name) as Array<(event: LarderEvent) => unknown>) {
+      try {
+        const result = listener.call(this, event);
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.#listenerFailed(name, event, error));
+      } catch (error) {
+        this.#listenerFailed(name, event, error);
+      }
+    }
+  }
+
+  #listenerFailed(name: LarderEventName, event: LarderEvent, error: unknown): void {
+    if (name !== 'error' && this.listenerCount('error') > 0) {
+      this.emitEvent('error', { cache: event.cache, kind: event.kind, key: event.key, reason: 'listener-error', error });
+      return;
+    }
+    if (this.#listenerWarned.has(name)) return;
+    this.#listenerWarned.add(name);
+    process.emitWarning(`A listener of the larder's '${name}' event threw: ${error instanceof Error ? error.message : String(error)}. Larder went on; fix the listener.`, { code: 'LARDER_LISTENER_ERROR' });
   }
 
   /** @internal */
@@ -238,6 +281,10 @@ export class Larder extends EventEmitter {
     if (space.index.remove(key)) syncSize(space);
     this.emitEvent('evict', { cache: space.name, kind: space.kind, key, reason });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /**

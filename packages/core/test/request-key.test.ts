@@ -4,7 +4,7 @@ import { RecentKeys, requestKey, type RequestFacts } from '../src/http/key.js';
 import { normalizeCachedOptions } from '../src/http/options.js';
 
 function facts(overrides: Partial<RequestFacts>): RequestFacts {
-  return { method: 'GET', host: 'example.com', routeId: '/items/:id', codeHash: '', params: {}, query: {}, body: undefined, headers: {}, request: {}, ...overrides };
+  return { method: 'GET', host: 'example.com', url: '/items/1', routeId: '/items/:id', codeHash: '', params: {}, query: {}, body: undefined, headers: {}, request: {}, ...overrides };
 }
 
 /** Entry keys are the request keys themselves here; the space only scopes what is remembered. */

@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { defaultLarder, type CachedOptions, type Larder } from '@larder/core';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, type Capture, type Decision, type ReplayPlan } from '@larder/core/adapter';
+import {
+  RouteCache, detachedExchange, isRefresh, replaceSearch, responseHeaders, sourceHash, undoAll,
+  watchBag, watchGetters, watchIncoming, watchOwnState, type Capture, type Decision, type InputGuard, type PropertyWatch, type ReplayPlan,
+} from '@larder/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { invalidateOnWrite } from './invalidate-on-write.js';
 
@@ -10,7 +14,24 @@ export type CachedMiddleware = RequestHandler & {
   clear(): Promise<void>;
 };
 
-const PER_USER_STATE = ['cookies', 'signedCookies', 'session', 'user'] as const;
+/** Per-user state watched whether or not middleware in front set it (passport, express-jwt, cookie-parser, sessions). */
+const PER_USER_STATE = ['cookies', 'signedCookies', 'session', 'user', 'auth'];
+/**
+ * Express's getters over the client: `ip`/`ips` are the client's address (or X-Forwarded-For). The
+ * others read `X-Forwarded-*` (recorded as headers) and look at the client's address only to decide
+ * whether to trust them.
+ */
+const GETTERS: Readonly<Record<string, PropertyWatch>> = {
+  ip: { input: 'ip', kind: 'client' },
+  ips: { input: 'ip', kind: 'client' },
+  protocol: { quiet: ['ip'] },
+  secure: { quiet: ['ip'] },
+  hostname: { quiet: ['ip'] },
+  host: { quiet: ['ip'] },
+  subdomains: { quiet: ['ip'] },
+};
+/** What Express (and provideLarder, and request loggers) put on `req`: not per-request state. */
+const EXPRESS_OWN: ReadonlySet<string> = new Set(['res', 'next', 'baseUrl', 'originalUrl', 'params', 'query', 'route', 'body', 'larder', 'resources', 'log', ...Object.keys(GETTERS)]);
 const routeHashes = new WeakMap<object, string>();
 
 /**
@@ -24,7 +45,7 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
   const middleware = function cached(req: Request, res: Response, next: NextFunction): void {
     if (!cache.handles(req.method)) {
       // A write this middleware sees (app.use(cached())) drops what its path had stored.
-      invalidateOnWrite(req, res, cache.config.larder ?? (req as { larder?: Larder }).larder ?? defaultLarder());
+      if (cache.config.invalidateOnWrite) invalidateOnWrite(req, res, cache.config.larder ?? (req as { larder?: Larder }).larder ?? defaultLarder());
       return next();
     }
     // Express 5's req.query is a getter that parses on every read: read it once, and when fields were
@@ -41,13 +62,16 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Req
         {
           method: req.method,
           host: req.headers.host,
-          url: req.originalUrl,
-          routeId: req.route ? `${req.baseUrl}${String(req.route.path)}` : `${req.baseUrl}${req.path}`,
+          url: req.originalUrl ?? req.url ?? '/',
+          secure: (req.socket as TLSSocket | null)?.encrypted === true,
+          // app.use(cached()): every path under the mount shares one space (the path is in the key).
+          routeId: req.route ? `${req.baseUrl}${String(req.route.path)}` : `${req.baseUrl}/*`,
           codeHash: req.route ? handlersHash(req.route, middleware) : '',
           params: req.params,
           query,
           body,
           headers: req.headers,
+          rawHeaders: req.rawHeaders,
           request: req,
           larder: (req as { larder?: Larder }).larder,
         },
@@ -69,7 +93,10 @@ function act(decision: Decision, req: Request, res: Response, next: NextFunction
     case 'pass':
       return next();
     case 'bypass':
-      for (const [name, value] of decision.headers) res.setHeader(name, value);
+      for (const [name, value] of decision.headers) {
+        if (name === 'Vary') varyOnHead(res, value);
+        else res.setHeader(name, value);
+      }
       return next();
     case 'replay':
       send(res, decision.plan);
@@ -81,6 +108,15 @@ function act(decision: Decision, req: Request, res: Response, next: NextFunction
   }
 }
 
+/** Adds `fields` to the response's Vary as its head goes out, after whatever the handler set. */
+function varyOnHead(res: Response, fields: string): void {
+  const { writeHead } = res;
+  res.writeHead = function (this: Response, ...args: unknown[]) {
+    if (!this.headersSent) this.vary(fields);
+    return (writeHead as (...rest: unknown[]) => Response).apply(this, args);
+  } as Response['writeHead'];
+}
+
 function send(res: ServerResponse, plan: ReplayPlan): void {
   res.statusCode = plan.status;
   const headers = plan.headers;
@@ -88,20 +124,33 @@ function send(res: ServerResponse, plan: ReplayPlan): void {
   res.end(plan.body);
 }
 
-/** Copies the response on its way out (never delaying it) and watches what the handler reads. */
+/**
+ * Runs the handler on what the key holds (a HEAD miss runs as GET, so the waiting requests and the
+ * store get the body; Node still sends none to a HEAD client) while the guard watches its reads,
+ * and copies the response on its way out, never delaying it.
+ */
 function capture(req: Request, res: Response, capture: Capture): void {
-  const rawHeaders = req.headers;
-  req.headers = capture.guard.watchHeaders(capture.requestHeaders(rawHeaders));
-  const restores = PER_USER_STATE.map((name) => capture.guard.watchProperty(req, name, name));
+  const head = req.method === 'HEAD';
+  if (head) req.method = 'GET';
+  const search = capture.search;
+  const unwatch = undoAll([
+    replaceSearch(req, 'url', search),
+    replaceSearch(req, 'originalUrl', search),
+    capture.askWithValidators(req),
+    watch(req, res, capture.guard),
+  ]);
   capture.baseline(responseHeaders(res));
   const { writeHead, write, end } = res;
   let stale: ReplayPlan | undefined;
 
+  let released = false;
   /** Puts the request and response back as they were; the guard's window closes. Idempotent. */
   const release = () => {
+    if (released) return;
+    released = true;
     if (res.writeHead !== writeHead) Object.assign(res, { writeHead, write, end });
-    req.headers = rawHeaders;
-    for (const restore of restores.splice(0)) restore();
+    unwatch();
+    if (head && req.method === 'GET') req.method = 'HEAD';
     capture.guard.stop();
   };
   let decided = false;
@@ -145,7 +194,7 @@ function capture(req: Request, res: Response, capture: Capture): void {
     if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') capture.chunk(toBuffer(chunk, rest[0]));
     const result = (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
     release();
-    capture.finishWhenSent(this);
+    capture.complete();
     return result;
   } as Response['end'];
   // Closed before the last byte was flushed: the client went away, and the copy may be partial.
@@ -160,10 +209,34 @@ function routeName(req: Request): string {
   return `${req.method} ${req.baseUrl}${req.route ? String(req.route.path) : req.path}`;
 }
 
-/** staleWhileRevalidate: the route runs again for the same URL on a request no client waits for. */
+/** Points the guard at everything a handler can read per request; returns the undo. */
+function watch(req: Request, res: Response, guard: InputGuard): () => void {
+  return undoAll([
+    // First, before anything below turns properties into accessors: what middleware in front attached.
+    watchOwnState(guard, req, { baseline: EXPRESS_OWN, always: PER_USER_STATE }),
+    watchIncoming(guard, req),
+    watchGetters(guard, req, GETTERS),
+    watchBag(guard, res, 'locals', { prefix: 'locals', always: ['user'] }),
+  ]);
+}
+
+/**
+ * staleWhileRevalidate: the route runs again for the same URL on a request no client waits for.
+ * Whatever happens to it (an error no handler takes, nothing matching), its response ends, so the
+ * refresh settles and the URL is never left waiting for it.
+ */
 function refreshDetached(req: Request): void {
   const { req: detached, res } = detachedExchange(req.originalUrl ?? req.url ?? '/', req.headers);
-  (req.app as unknown as { handle(req: unknown, res: unknown, done: (error?: unknown) => void): void }).handle(detached, res, () => {});
+  const done = (error?: unknown): void => {
+    if (res.writableEnded) return;
+    res.statusCode = error === undefined ? 404 : 500;
+    res.end();
+  };
+  try {
+    (req.app as unknown as { handle(req: unknown, res: unknown, done: (error?: unknown) => void): void }).handle(detached, res, done);
+  } catch (error) {
+    done(error);
+  }
 }
 
 /** The source of the handlers after `cached()` on this route: editing them invalidates its entries. */

@@ -1,6 +1,10 @@
 import { Stream, Transform, pipeline, type Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { defaultLarder, type CachedOptions, type Larder } from '@larder/core';
-import { RouteCache, detachedExchange, isRefresh, responseHeaders, sourceHash, type Capture, type Decision, type InputGuard, type ReplayPlan } from '@larder/core/adapter';
+import {
+  RouteCache, detachedExchange, isRefresh, replaceSearch, responseHeaders, sourceHash, undoAll,
+  watchBag, watchGetters, watchIncoming, watchOwnState, type Capture, type Decision, type InputGuard, type ReplayPlan,
+} from '@larder/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { invalidateOnWrite } from './invalidate-on-write.js';
 
@@ -16,11 +20,21 @@ interface RouterLayer {
   methods: readonly string[];
   stack: readonly unknown[];
 }
-type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _matchedRoute?: string | RegExp; params?: unknown; larder?: Larder };
+type RoutedContext = Context & { matched?: RouterLayer[]; routerPath?: string; _matchedRoute?: string | RegExp; params?: unknown; larder?: Larder; mountPath?: string };
 
 /** Statuses Koa answers without a body, whatever ctx.body holds. */
 const EMPTY = new Set([204, 205, 304]);
 const layerHashes = new WeakMap<RouterLayer, string>();
+/**
+ * What Koa, @koa/router, koa-mount, koa-views (its `render` reads `ctx.state`, which is watched) and
+ * provideLarder put on the context: not per-request state.
+ */
+const CONTEXT_OWN: ReadonlySet<string> = new Set([
+  'request', 'response', 'app', 'req', 'res', 'originalUrl', 'state', 'matched', 'router', 'routeMatched', 'captures',
+  'params', 'routerPath', 'routerName', 'mountPath', 'larder', 'resources', 'log', 'respond', 'render',
+]);
+/** What Koa and body parsers put on `ctx.request` (and its memoized values; `query` is cached()'s own stripped view): not per-request state. */
+const REQUEST_OWN: ReadonlySet<string> = new Set(['app', 'req', 'res', 'ctx', 'response', 'originalUrl', 'params', 'memoizedURL', 'accept', 'body', 'log', 'ip', 'ips', 'query']);
 
 /**
  * Caches a route's responses (Koa 2 and 3, with @koa/router or `app.use`).
@@ -34,7 +48,9 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
   // turns a synchronous throw into a rejection, as it would have been).
   const middleware = function cached(ctx: RoutedContext, next: Next): Promise<void> | void {
     // A write this middleware sees (app.use(cached())) drops what its path had stored.
-    if (!cache.handles(ctx.method)) return invalidateOnWrite(ctx, next, cache.config.larder ?? ctx.larder ?? defaultLarder());
+    if (!cache.handles(ctx.method)) {
+      return cache.config.invalidateOnWrite ? invalidateOnWrite(ctx, next, cache.config.larder ?? ctx.larder ?? defaultLarder()) : next();
+    }
     const parsed = ctx.query;
     const query = cache.strip(parsed, 'query');
     const request = ctx.request as Context['request'] & { body?: unknown };
@@ -53,12 +69,15 @@ export function cached(ttlOrOptions?: number | string | null | CachedOptions<Con
         method: ctx.method,
         host: ctx.req.headers.host,
         url: ctx.originalUrl,
-        routeId: layer ? String(layer.path) : ctx.path,
+        secure: (ctx.req.socket as TLSSocket | null)?.encrypted === true,
+        // app.use(cached()): every path under the mount shares one space (the path is in the key).
+        routeId: layer ? String(layer.path) : `${ctx.mountPath ?? ''}/*`,
         codeHash: layer ? handlersHash(layer, middleware) : '',
         params: ctx.params,
         query,
         body,
         headers: ctx.req.headers,
+        rawHeaders: ctx.req.rawHeaders,
         request: ctx,
         larder: ctx.larder,
       },
@@ -76,9 +95,19 @@ function act(decision: Decision, ctx: Context, next: Next): Promise<void> | void
   switch (decision.kind) {
     case 'pass':
       return next();
-    case 'bypass':
-      for (const [name, value] of decision.headers) ctx.set(name, value);
-      return next();
+    case 'bypass': {
+      let vary: string | undefined;
+      for (const [name, value] of decision.headers) {
+        if (name === 'Vary') vary = value;
+        else ctx.set(name, value);
+      }
+      if (vary === undefined) return next();
+      // Added after the handler, to whatever Vary it set (respond() sends the head later).
+      const fields = vary;
+      return next().then(() => {
+        if (!ctx.headerSent) ctx.vary(fields);
+      });
+    }
     case 'replay':
       send(ctx, decision.plan);
       if (decision.refresh) refreshDetached(ctx);
@@ -105,8 +134,17 @@ function send(ctx: Context, plan: ReplayPlan): void {
   if (!typed) ctx.remove('Content-Type');
 }
 
-/** Runs the handler while the guard watches its reads, then copies the response Koa is about to send. */
+/**
+ * Runs the handler on what the key holds while the guard watches its reads, then copies the response
+ * Koa is about to send. A HEAD miss runs as GET, so the waiting requests and the store get the body;
+ * Koa and Node still send none to a HEAD client.
+ */
 async function capture(ctx: Context, next: Next, capture: Capture): Promise<void> {
+  const head = ctx.method === 'HEAD';
+  if (head) ctx.method = 'GET';
+  const asHead = () => {
+    if (head && ctx.method === 'GET') ctx.method = 'HEAD';
+  };
   const before = { ...ctx.response.headers };
   capture.baseline(Object.entries(before).map(([name, value]) => [name, Array.isArray(value) ? value : String(value)] as const));
   /** staleIfError: the stale response replaces the handler's answer, keeping only what middleware before cached() set. */
@@ -120,6 +158,7 @@ async function capture(ctx: Context, next: Next, capture: Capture): Promise<void
     await next();
   } catch (error) {
     unwatch();
+    asHead();
     // A thrown 4xx (ctx.throw(404)) is an answer, not a failure: only 5xx may be replaced by a stale copy.
     const stale = statusOf(error) >= 500 ? capture.failed() : undefined;
     if (stale) return sendStale(stale);
@@ -127,35 +166,46 @@ async function capture(ctx: Context, next: Next, capture: Capture): Promise<void
     throw error;
   }
   unwatch();
-  if (ctx.respond === false) return capture.finish({ incomplete: true }); // the handler wrote to ctx.res itself
+  if (ctx.respond === false) {
+    asHead();
+    return capture.finish({ incomplete: true }); // the handler wrote to ctx.res itself
+  }
   try {
     settleBody(ctx);
   } catch (error) {
+    asHead();
     // Koa's own JSON.stringify would throw the same error in respond(): let it, unchanged.
     return capture.finish({ error });
   }
   const verdict = capture.head(ctx.status, responseHeaders(ctx.res));
-  if ('replace' in verdict) return sendStale(verdict.replace);
+  if ('replace' in verdict) {
+    asHead();
+    return sendStale(verdict.replace);
+  }
   for (const [name, value] of verdict.add) ctx.set(name, value);
   const body: unknown = ctx.body;
-  if (!ctx.writable) return capture.finish({ aborted: true });
-  if (ctx.method === 'HEAD' || EMPTY.has(ctx.status)) return storeWhenSent(ctx, capture);
+  if (!ctx.writable) {
+    asHead();
+    return capture.finish({ aborted: true });
+  }
+  if (EMPTY.has(ctx.status)) {
+    asHead();
+    return capture.complete();
+  }
   // Without a body, Koa's respond() or a middleware before cached() (a 404 page, koa-static's defer) writes one later.
-  if (body === null || body === undefined || isWebBody(body)) return capture.finish({ incomplete: true });
+  if (body === null || body === undefined || isWebBody(body)) {
+    asHead();
+    return capture.finish({ incomplete: true });
+  }
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     capture.chunk(Buffer.isBuffer(body) ? body : Buffer.from(body));
-    return storeWhenSent(ctx, capture);
+    asHead();
+    return capture.complete();
   }
+  // A stream must flow through the copy to its end: for a HEAD client Koa would not pipe it, so the
+  // request stays GET until the response is over (Node sends no body to a HEAD request anyway).
+  ctx.res.once('close', asHead);
   tee(ctx, body as Readable, capture);
-}
-
-/**
- * Koa's respond() writes the body after this middleware returns: the copy is stored once the
- * response has gone out, never before (storing a 10 MB body must not delay sending it).
- */
-function storeWhenSent(ctx: Context, capture: Capture): void {
-  ctx.res.once('close', () => capture.finish({ aborted: !ctx.res.writableFinished }));
-  capture.finishWhenSent(ctx.res);
 }
 
 /** Koa's respond() serializes objects with JSON.stringify: the same bytes, as a Buffer, are sent and stored (the JSON Content-Type stays). */
@@ -174,7 +224,7 @@ function tee(ctx: Context, source: Readable, capture: Capture): void {
       callback(null, chunk);
     },
     flush(callback) {
-      capture.finishWhenSent(ctx.res);
+      capture.complete();
       callback();
     },
   });
@@ -186,29 +236,37 @@ function tee(ctx: Context, source: Readable, capture: Capture): void {
   if (length) ctx.set('Content-Length', length);
 }
 
-/** Points the guard at everything a handler can read per request; returns the undo. */
+/**
+ * Shows the handler the target the key holds and points the guard at everything it can read per
+ * request; returns the undo.
+ */
 function watch(ctx: Context, capture: Capture): () => void {
   const { req, request } = ctx;
-  const { guard } = capture;
-  const headers = req.headers;
-  // ctx.get, ctx.headers, ctx.request.header and ctx.accepts all read ctx.req.headers.
-  req.headers = guard.watchHeaders(capture.requestHeaders(headers));
-  // Koa memoizes the negotiator over the headers it first saw; a fresh one reads through the guard.
-  const accept = request.accept;
-  request.accept = undefined as unknown as typeof accept;
-  const restores = [guard.watchProperty(ctx, 'cookies', 'cookies'), guard.watchProperty(ctx, 'session', 'session')];
-  const state = ctx.state as Record<string, unknown>;
-  const watched = new Proxy(state, {
-    get: (target, property, receiver) => (property === 'user' && guard.read('state.user'), Reflect.get(target, property, receiver)),
-    has: (target, property) => (property === 'user' && guard.read('state.user'), Reflect.has(target, property)),
-    getOwnPropertyDescriptor: (target, property) => (property === 'user' && guard.read('state.user'), Reflect.getOwnPropertyDescriptor(target, property)),
-  });
-  ctx.state = watched;
+  const guard: InputGuard = capture.guard;
+  const search = capture.search;
+  // Koa memoizes the negotiator over the headers it first saw, and the URL (ctx.URL) over the target and
+  // the host it first saw: fresh ones read through the guard and the target below.
+  const memo = request as typeof request & { memoizedURL?: URL };
+  const { accept, memoizedURL } = memo;
+  memo.accept = undefined as unknown as typeof accept;
+  memo.memoizedURL = undefined;
+  const undo = undoAll([
+    replaceSearch(req, 'url', search),
+    replaceSearch(ctx, 'originalUrl', search),
+    replaceSearch(request, 'originalUrl', search),
+    capture.askWithValidators(req),
+    // Before anything below turns properties into accessors: what middleware in front attached.
+    watchOwnState(guard, ctx, { baseline: CONTEXT_OWN, always: ['session', 'cookies'] }),
+    watchOwnState(guard, request, { baseline: REQUEST_OWN }),
+    watchIncoming(guard, req),
+    // ctx.ip is memoized (a logger in front may have read it, from X-Forwarded-For): every read counts.
+    watchGetters(guard, request, { ip: { input: 'ip', kind: 'client' }, ips: { input: 'ip', kind: 'client' } }),
+    watchBag(guard, ctx, 'state', { prefix: 'state', always: ['user'] }),
+  ]);
   return () => {
-    req.headers = headers;
-    request.accept = accept;
-    for (const restore of restores) restore();
-    if (ctx.state === watched) ctx.state = state;
+    undo();
+    memo.accept = accept;
+    memo.memoizedURL = memoizedURL;
   };
 }
 

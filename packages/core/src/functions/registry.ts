@@ -1,6 +1,7 @@
 import { parseDuration } from '../duration.js';
 import { BadOptionError, ResourceError } from '../errors.js';
 import type { Clock } from '../clock.js';
+import type { LarderEvent, LarderEventName } from '../events.js';
 import { markResource } from '../hash/resource-identity.js';
 import { checkOptions } from '../options.js';
 import { SingleFlight } from './single-flight.js';
@@ -16,6 +17,12 @@ export interface RegisterOptions<T> {
 }
 
 const REGISTER_OPTIONS = ['dispose', 'validate', 'ttl'] as const satisfies ReadonlyArray<keyof RegisterOptions<unknown>>;
+
+/** What the registry needs of its larder: the clock `ttl` is measured with, and where errors go. */
+interface RegistryOwner {
+  readonly clock: Clock;
+  emitEvent?(name: LarderEventName, event: LarderEvent): void;
+}
 
 interface Registration<T> {
   factory: () => T | Promise<T>;
@@ -40,14 +47,14 @@ interface Instance {
  */
 export class ResourceRegistry {
   /** Whose clock measures `ttl`: the owning larder's, read afresh (configure() may replace it). */
-  readonly #owner: { readonly clock: Clock };
+  readonly #owner: RegistryOwner;
   readonly #registrations = new Map<string, Registration<any>>();
   /** Live instances in creation order; disposal walks it backwards. */
   readonly #instances = new Map<string, Instance>();
   readonly #flights = new SingleFlight<unknown>();
   #closed = false;
 
-  constructor(owner: { readonly clock: Clock }) {
+  constructor(owner: RegistryOwner) {
     this.#owner = owner;
   }
 
@@ -106,7 +113,10 @@ export class ResourceRegistry {
     if (instance) {
       const stillGood = !this.#expired(instance, registration) && (!registration.validate || (await registration.validate(instance.value)));
       if (stillGood) return instance.value;
-      await this.#dispose(instance);
+      // The old value's dispose failing must not keep the caller from a new one: it is an `error` event.
+      await this.#dispose(instance).catch((error: unknown) =>
+        this.#owner.emitEvent?.('error', { cache: name, kind: 'resource', key: name, reason: 'released', error }),
+      );
     }
     const value = await registration.factory();
     if (this.#closed) {

@@ -54,7 +54,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
 
   async function sweepExpired(table: ResourceTable): Promise<void> {
     for (const held of [...table.held.values()]) {
-      if (expired(table.larder, held)) await table.release(held, 'expired');
+      if (expired(table.larder, held)) await table.releaseQuietly(held, 'expired');
     }
   }
 
@@ -68,7 +68,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
         table.larder.emitEvent('hit', { cache: spec.name, kind: 'resource', key, ageMs: table.larder.clock.now() - existing.createdAt });
         return existing.value;
       }
-      await table.release(existing, 'validate-failed');
+      await table.releaseQuietly(existing, 'validate-failed');
     }
     table.stats.misses++;
     const started = performance.now();
@@ -94,7 +94,7 @@ export function cacheResource<F extends (...args: any[]) => any>(
     table.larder.emitEvent('miss', { cache: spec.name, kind: 'resource', key, durationMs: performance.now() - started });
     while (table.held.size > spec.maxEntries) {
       const oldest = table.held.values().next().value as Held;
-      await table.release(oldest, 'max-entries');
+      await table.releaseQuietly(oldest, 'max-entries');
     }
     return value;
   }

@@ -44,6 +44,13 @@ export class ResourceTable {
     await this.onRelease?.(held.value);
   }
 
+  /** Releases a value on Larder's own initiative (expiry, eviction, validate): an `onRelease` that throws is an `error` event. */
+  async releaseQuietly(held: Held, reason: string): Promise<void> {
+    await this.release(held, reason).catch((error: unknown) =>
+      this.larder.emitEvent('error', { cache: this.name, kind: 'resource', key: held.key, reason: 'released', error }),
+    );
+  }
+
   /** Releases the values whose key matches, newest first; one failing `onRelease` does not keep the others. */
   async releaseWhere(matches: (key: string) => boolean, reason: string): Promise<void> {
     const errors: unknown[] = [];

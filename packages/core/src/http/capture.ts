@@ -1,15 +1,17 @@
 import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import etag from 'etag';
 import type { Entry } from '../store/entry.js';
 import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder } from '../larder.js';
-import { InputGuard } from './guard.js';
+import { InputGuard, type InputKind } from './guard.js';
 import { varyKey, type RequestFacts } from './key.js';
 import type { RouteConfig } from './options.js';
-import { responseNotStorable, storableHeaders, varyNames } from './policy.js';
+import { mergeVary, responseNotStorable, storableHeaders, varyNames } from './policy.js';
 import { planReplay, type ReplayPlan, type StoredResponse } from './replay.js';
 import { mergeNotModified, notModifiedMatches, revalidationHeaders } from './revalidate.js';
 import { sharedCacheRefusal, sharedCacheStored } from './shared-cache.js';
+import { canonicalSearch } from './target.js';
 
 export type HeaderPairs = ReadonlyArray<readonly [string, string | string[]]>;
 
@@ -22,7 +24,10 @@ export function responseHeaders(res: ServerResponse): HeaderPairs {
   });
 }
 
-/** What a leader hands the requests that waited for it. */
+/**
+ * What a leader hands the requests that waited for it: its response, when the rules allow sharing
+ * it, whether or not the store took it (a store that is down must not make every waiter run the handler).
+ */
 export interface LeaderOutcome {
   entry: Entry;
   /** Names of the response's `Vary` request headers beyond the key, and the leader's values' hash. */
@@ -44,7 +49,7 @@ export interface CaptureContext {
   /** `mode: 'http'`: the stored entry this run revalidates (the handler is asked with its validators). */
   revalidate: Entry | undefined;
   missReason: LarderReason;
-  onUnkeyedRead(route: string, input: string): void;
+  onUnkeyedRead(route: string, input: string, kind: InputKind): void;
   settle(outcome: LeaderOutcome | undefined): void;
 }
 
@@ -86,6 +91,29 @@ export class Capture {
   }
 
   /**
+   * Puts {@link requestHeaders} on `req` while the handler runs (nothing to do unless revalidating);
+   * returns the undo. Adapters call it before the guard starts watching the headers.
+   */
+  askWithValidators(req: { headers: IncomingHttpHeaders }): () => void {
+    const headers = req.headers;
+    const asked = this.requestHeaders(headers);
+    if (asked === headers) return () => {};
+    req.headers = asked;
+    return () => {
+      if (req.headers === asked) req.headers = headers;
+    };
+  }
+
+  /**
+   * The query string the handler must see (`''` or `'?…'`): the parsed, stripped query written out
+   * again, so `req.url`, `req.originalUrl`, `ctx.querystring` and `ctx.href` carry nothing the key
+   * does not (target.ts). Adapters put it in place of the received one while the handler runs.
+   */
+  get search(): string {
+    return canonicalSearch(this.#ctx.facts.query);
+  }
+
+  /**
    * The status and headers are about to be sent. Returns headers to add (`X-Cache: MISS`,
    * `Server-Timing`), or, when staleIfError applies to a 5xx, a stored response to send instead.
    */
@@ -106,6 +134,8 @@ export class Capture {
       ['Server-Timing', `larder;desc="miss";dur=${(performance.now() - this.#started).toFixed(1)}`],
     ];
     if (this.#ctx.config.debugHeaders) add.push(['X-Larder-Reason', this.#ctx.missReason]);
+    const vary = this.#ctx.config.vary.length > 0 ? mergeVary(header(headers, 'vary'), this.#ctx.config.vary) : undefined;
+    if (vary !== undefined) add.push(['Vary', vary]);
     return { add };
   }
 
@@ -132,7 +162,7 @@ export class Capture {
     if (!notModifiedMatches(stored, request, own)) {
       // Not about our copy (the client's own validator matched, or the origin is confused): a client
       // that asked conditionally gets the 304; one that did not gets the copy, unchanged.
-      return clientAsked ? undefined : this.#replace('revalidated', planReplay(stored, facts, 'HIT', 0, config.debugHeaders ? 'revalidated' : undefined));
+      return clientAsked ? undefined : this.#replace('revalidated', planReplay(stored, facts, 'HIT', 0, config.debugHeaders ? 'revalidated' : undefined, config.vary));
     }
     this.#status = previous.status;
     this.#headers = mergeNotModified(previous, own, this.#responseTime);
@@ -142,7 +172,7 @@ export class Capture {
     const written = this.#describe();
     const entry: Entry = { header: { ...stored.header, storedAt: larder.clock.now(), meta: written?.meta ?? { ...previous, headers: this.#headers } }, payload: stored.payload };
     const ageMs = written?.meta.http ? written.meta.http.initialAgeMs : 0;
-    return this.#replace('revalidated', planReplay(entry, facts, 'HIT', ageMs, config.debugHeaders ? 'revalidated' : undefined));
+    return this.#replace('revalidated', planReplay(entry, facts, 'HIT', ageMs, config.debugHeaders ? 'revalidated' : undefined, config.vary));
   }
 
   #replace(why: 'stale-if-error' | 'revalidated', plan: ReplayPlan): ReplayPlan {
@@ -168,18 +198,18 @@ export class Capture {
   }
 
   /**
-   * The handler is done and the response handed to Node: stop watching reads, and store once the
-   * last byte has gone to the socket ('finish'), so storing never delays the client. A response
-   * with no socket (a detached refresh) is stored at once.
+   * The body is complete: every byte the handler produced was reported. The response is judged and
+   * stored now, and the requests that waited for it are answered — not when a slow client has read
+   * it (the store copy is complete whether or not this client takes it).
    */
-  finishWhenSent(res: ServerResponse): void {
+  complete(): void {
     this.guard.stop();
-    if (!res.socket || res.writableFinished) this.finish({});
-    else res.once('finish', () => this.finish({}));
+    this.finish({});
   }
 
   /**
-   * The response ended (or was abandoned). Stores it when every rule allows; idempotent.
+   * The response ended (or was abandoned). Stores it when every rule allows; idempotent. Always
+   * answers the requests that waited, whatever throws on the way (a store, a listener).
    * `incomplete`: the adapter cannot see the bytes that will be sent (Koa writes a body-less
    * response's body after the middleware returned).
    */
@@ -188,27 +218,36 @@ export class Capture {
     this.#done = true;
     this.guard.stop();
     const { config, larder, space, key, facts } = this.#ctx;
-    space.stats.computeMs += performance.now() - this.#started;
-    const reason = this.#whyNotStored(outcome);
-    const described = reason ? undefined : this.#describe();
-    if (reason || !described) {
-      // A thrown handler (Koa) and a 5xx answer (Express's error handler) are both route failures.
-      if (reason === 'handler-error' || this.#status >= 500) space.stats.errors++;
-      larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason: reason ?? 'no-freshness' });
-      this.#ctx.settle(undefined);
-      return;
+    let shared: LeaderOutcome | undefined;
+    try {
+      space.stats.computeMs += performance.now() - this.#started;
+      const reason = this.#whyNotStored(outcome);
+      const described = reason ? undefined : this.#describe();
+      if (reason || !described) {
+        // A thrown handler (Koa) and a 5xx answer (Express's error handler) are both route failures.
+        if (reason === 'handler-error' || this.#status >= 500) space.stats.errors++;
+        larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason: reason ?? 'no-freshness' });
+        return;
+      }
+      // Without the tag versions of a successful read nothing is stored, but the waiting requests get the response.
+      if (this.#ctx.tagVersions === undefined) larder.emitEvent('bypass', { cache: space.name, kind: 'http', key, reason: 'store-error' });
+      const { meta: stored, freshForMs, staleForMs } = described;
+      const spec = { freshForMs, staleForMs };
+      // An unencoded body suits every Accept-Encoding: compression in front of the cache (koa-compress
+      // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
+      const encoded = header(this.#headers, 'content-encoding') !== undefined;
+      const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name) && (encoded || name !== 'accept-encoding'));
+      const varyHash = vary.length > 0 ? varyKey(vary, facts) : '';
+      if (vary.length > 0) larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
+      // The body is copied once, from its chunks into the envelope; waiting requests replay that copy.
+      const entry = larder.write(space, vary.length > 0 ? `${key}~${varyHash}` : key, this.#chunks, { ...spec, meta: stored }, this.#ctx.tagVersions);
+      shared = { entry, vary, varyHash };
+    } catch (error) {
+      larder.emitEvent('error', { cache: space.name, kind: 'http', key, reason: 'store-error', error });
+    } finally {
+      this.#chunks.length = 0;
+      this.#ctx.settle(shared);
     }
-    const { meta: stored, freshForMs, staleForMs } = described;
-    const spec = { freshForMs, staleForMs };
-    // An unencoded body suits every Accept-Encoding: compression in front of the cache (koa-compress
-    // declares Vary before the route runs) must not split the entry per Accept-Encoding value.
-    const encoded = header(this.#headers, 'content-encoding') !== undefined;
-    const vary = varyNames(header(this.#headers, 'vary')).filter((name) => !config.vary.includes(name) && (encoded || name !== 'accept-encoding'));
-    const varyHash = vary.length > 0 ? varyKey(vary, facts.headers) : '';
-    if (vary.length > 0) larder.write(space, key, Buffer.alloc(0), { ...spec, meta: { vary } }, this.#ctx.tagVersions);
-    // The body is copied once, from its chunks into the envelope; waiting requests replay that copy.
-    const entry = larder.write(space, vary.length > 0 ? `${key}~${varyHash}` : key, this.#chunks, { ...spec, meta: stored }, this.#ctx.tagVersions);
-    this.#ctx.settle(entry && { entry, vary, varyHash });
   }
 
   /** The stored form of the response and how long it is fresh and kept, per the route's mode. */
@@ -232,13 +271,13 @@ export class Capture {
     if (outcome.error !== undefined) return 'handler-error';
     if (outcome.aborted) return 'aborted';
     if (this.#status === 0 || outcome.incomplete) return 'incomplete-body';
-    if (this.#ctx.facts.method === 'HEAD') return 'head-miss';
-    if (this.#ctx.tagVersions === undefined) return 'store-error';
+    // RFC 9112 §3.2: one Host field. The key holds the first; a handler reading rawHeaders may take another.
+    if (repeats(this.#ctx.facts.rawHeaders, 'host')) return 'ambiguous-host';
     // A header the response itself declares in Vary is keyed (as a secondary key) when stored.
     const declared = varyNames(header(this.#headers, 'vary'));
     const unkeyed = this.guard.tripped.filter((input) => !declared.includes(input));
     if (unkeyed.length > 0) {
-      for (const input of unkeyed) this.#ctx.onUnkeyedRead(this.#ctx.space.name, input);
+      for (const input of unkeyed) this.#ctx.onUnkeyedRead(this.#ctx.space.name, input, this.guard.kindOf(input));
       return 'guard';
     }
     if (this.#overflow) return 'body-too-large';
@@ -255,8 +294,14 @@ export class Capture {
     space.stats.stale++;
     const ageMs = now - fallback.header.storedAt + ((fallback.header.meta as StoredResponse).http?.initialAgeMs ?? 0);
     larder.emitEvent('stale', { cache: space.name, kind: 'http', key, reason: 'stale-if-error', ageMs });
-    return this.#replace('stale-if-error', planReplay(fallback, facts, 'STALE', ageMs, config.debugHeaders ? 'stale-if-error' : undefined));
+    return this.#replace('stale-if-error', planReplay(fallback, facts, 'STALE', ageMs, config.debugHeaders ? 'stale-if-error' : undefined, config.vary));
   }
+}
+
+function repeats(raw: readonly string[] | undefined, name: string): boolean {
+  let seen = 0;
+  for (let i = 0; raw !== undefined && i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name && ++seen > 1) return true;
+  return false;
 }
 
 function header(headers: HeaderPairs, name: string): string | string[] | undefined {

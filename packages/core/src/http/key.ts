@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import { hashArguments } from '../hash/hash.js';
 import type { RouteConfig } from './options.js';
+import { pathOf } from './target.js';
 
 /** What an adapter knows about a request before the handler runs. */
 export interface RequestFacts {
   method: string;
   /** The Host header, as received. */
   host: string | undefined;
-  /** The request target as received (`req.originalUrl`, `ctx.originalUrl`): path and query string. */
-  url?: string | undefined;
-  /** Mount path + route pattern (e.g. `/api/users/:id`), or the path for `app.use(cached())`. */
+  /**
+   * The request target as received, before any router rewrote it (`req.originalUrl`, `ctx.originalUrl`):
+   * its path is part of the key, and an absolute-form target is bypassed.
+   */
+  url: string;
+  /** Whether the connection is TLS: the scheme is part of the key (`req.protocol` without a proxy reads it). */
+  secure?: boolean | undefined;
+  /** Mount path + route pattern (e.g. `/api/users/:id`), or the mount path and `/*` for `app.use(cached())`. */
   routeId: string;
   /** Hash of the source of the handlers that follow `cached()` (code changes invalidate entries). */
   codeHash: string;
@@ -20,6 +26,8 @@ export interface RequestFacts {
   body: unknown;
   /** Raw request headers (never the guarded proxy). */
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** `rawHeaders`: every value of a repeated header, which `headers` may hold only the first of. */
+  rawHeaders?: readonly string[] | undefined;
   /** Passed to the user's `key()` and `tags()`: `req` in Express, `ctx` in Koa. */
   request: unknown;
   /** The larder installed on the request by `provideLarder()`, used when `cached()` names none. */
@@ -45,16 +53,21 @@ export function stripUnkeyed<T>(fields: T, excluded: ReadonlySet<string>, includ
   return kept as T;
 }
 
-/** The primary key of a request: host, route, params, query, vary headers, key(), body. */
+/**
+ * The primary key of a request: scheme, host, path, route, params, query, vary headers, key(), body.
+ * The path as received is keyed besides the route: case variants under case-insensitive routing,
+ * the paths of an array route and those a regular expression matches are different resources.
+ */
 export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: string): string {
   const method = facts.method === 'HEAD' ? 'GET' : facts.method;
   const args: Array<[string, unknown]> = [
     ['method', method],
-    ['host', (facts.host ?? '').toLowerCase()],
+    ['host', hostOf(facts)],
+    ['path', pathOf(facts.url)],
     ['params', facts.params ?? null],
     ['query', facts.query ?? null],
   ];
-  if (config.vary.length > 0) args.push(['headers', headerValues(config.vary, facts.headers)]);
+  if (config.vary.length > 0) args.push(['headers', headerValues(config.vary, facts)]);
   if (config.key) args.push(['key', config.key(facts.request)]);
   if (method !== 'GET') args.push(['body', facts.body ?? null]);
   // An HTTP cache's key is the target URI (RFC 9111 §4.1): two spellings of one query are two resources.
@@ -62,8 +75,20 @@ export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: 
   return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
 }
 
-/** How many simple keys a route remembers per space before it starts over. */
+/** The scheme and host a key names: `https://` marks a TLS connection, the Host header is lower-cased. */
+function hostOf(facts: RequestFacts): string {
+  const host = (facts.host ?? '').toLowerCase();
+  return facts.secure ? `https://${host}` : host;
+}
+
+/**
+ * What a route remembers per space before it starts over: a count, and bytes of remembered text and
+ * keys (UTF-16, as V8 holds them). Longer texts are never remembered: hashing them again costs little
+ * next to parsing them, and a flood of distinct long queries must not fill memory.
+ */
 const RECENT_KEYS = 4096;
+const RECENT_KEY_BYTES = 1024 * 1024;
+const RECENT_TEXT_CHARS = 1024;
 
 /** What RecentKeys needs of a larder and its spaces (structural, to keep this file free of the engine). */
 interface KeySpace {
@@ -83,7 +108,7 @@ interface KeyMaker<S extends KeySpace> {
 export class RecentKeys {
   readonly #config: RouteConfig;
   readonly #simple: boolean;
-  readonly #keys = new WeakMap<KeySpace, Map<string, string>>();
+  readonly #keys = new WeakMap<KeySpace, { texts: Map<string, string>; bytes: number }>();
 
   constructor(config: RouteConfig) {
     this.#config = config;
@@ -93,23 +118,28 @@ export class RecentKeys {
   /** `larder.entryKey(space, requestKey(...))`, remembered for simple GETs. */
   key<S extends KeySpace>(facts: RequestFacts, larder: KeyMaker<S>, space: S): string {
     let text = this.#simple && (facts.method === 'GET' || facts.method === 'HEAD') ? simpleText(facts) : undefined;
-    if (text !== undefined && this.#config.mode === 'http') text += `\0${facts.url ?? ''}`;
-    if (text === undefined) return larder.entryKey(space, requestKey(this.#config, facts, space.name));
-    let keys = this.#keys.get(space);
-    if (keys === undefined) this.#keys.set(space, (keys = new Map()));
-    let key = keys.get(text);
+    if (text !== undefined && this.#config.mode === 'http') text += `\0${facts.url}`;
+    if (text === undefined || text.length > RECENT_TEXT_CHARS) return larder.entryKey(space, requestKey(this.#config, facts, space.name));
+    let memo = this.#keys.get(space);
+    if (memo === undefined) this.#keys.set(space, (memo = { texts: new Map(), bytes: 0 }));
+    let key = memo.texts.get(text);
     if (key === undefined) {
       key = larder.entryKey(space, requestKey(this.#config, facts, space.name));
-      if (keys.size >= RECENT_KEYS) keys.clear();
-      keys.set(text, key);
+      const bytes = 2 * (text.length + key.length);
+      if (memo.texts.size >= RECENT_KEYS || memo.bytes + bytes > RECENT_KEY_BYTES) {
+        memo.texts.clear();
+        memo.bytes = 0;
+      }
+      memo.texts.set(text, key);
+      memo.bytes += bytes;
     }
     return key;
   }
 }
 
 /**
- * The canonical text of a simple request: the host alone when params and query are empty, else
- * host, params and query separated by NUL (which a Host header and JSON text never contain).
+ * The canonical text of a simple request: scheme, host and path, then params and query when there
+ * are any, separated by NUL (which a Host header, a path and JSON text never contain).
  * Undefined when params or query hold anything but strings.
  */
 function simpleText(facts: RequestFacts): string | undefined {
@@ -117,8 +147,8 @@ function simpleText(facts: RequestFacts): string | undefined {
   if (params === undefined) return undefined;
   const query = fieldsText(facts.query);
   if (query === undefined) return undefined;
-  const host = facts.host ?? '';
-  return params === '' && query === '' ? host : `${host}\0${params}\0${query}`;
+  const host = facts.secure ? `https://${facts.host ?? ''}` : (facts.host ?? '');
+  return params === '' && query === '' ? `${host}\0${pathOf(facts.url)}` : `${host}\0${pathOf(facts.url)}\0${params}\0${query}`;
 }
 
 /** `''` for an empty plain object, `'null'` for none, the JSON of a plain object of strings, else undefined. */
@@ -135,14 +165,27 @@ function fieldsText(value: unknown): string | undefined {
   return empty ? '' : JSON.stringify(value);
 }
 
-/** Values of the named headers; repeated headers keep their order, absent ones are `null`. */
-export function headerValues(names: readonly string[], headers: RequestFacts['headers']): Array<string | string[] | null> {
-  return names.map((name) => headers[name] ?? null);
+/**
+ * Values of the named headers; repeated headers keep their order, absent ones are `null`. Node keeps
+ * only the first of some repeated headers (User-Agent, Referer, Authorization…) in `headers`, but a
+ * handler can read the others through `rawHeaders`: when a header came more than once, every value is keyed.
+ */
+export function headerValues(names: readonly string[], request: Pick<RequestFacts, 'headers' | 'rawHeaders'>): Array<string | string[] | null> {
+  const raw = request.rawHeaders;
+  return names.map((name) => {
+    const value = request.headers[name] ?? null;
+    if (raw === undefined) return value;
+    let all: string[] | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) (all ??= []).push(raw[i + 1]!);
+    }
+    return all !== undefined && all.length > 1 ? all : value;
+  });
 }
 
 /** Hash of the secondary key for a response that declared `Vary`. */
-export function varyKey(names: readonly string[], headers: RequestFacts['headers']): string {
-  return hashArguments([['vary', names], ['values', headerValues(names, headers)]], { functionName: 'Vary' });
+export function varyKey(names: readonly string[], request: Pick<RequestFacts, 'headers' | 'rawHeaders'>): string {
+  return hashArguments([['vary', names], ['values', headerValues(names, request)]], { functionName: 'Vary' });
 }
 
 /** Hash of handler sources, so editing a handler invalidates its persisted entries. */

@@ -56,6 +56,14 @@ export interface CachedOptions<Req = any> {
   tags?: readonly string[] | ((req: Req) => readonly string[]);
   /** Add `X-Larder-Reason` to responses explaining each decision (for development). @default false */
   debugHeaders?: boolean;
+  /**
+   * Whether a successful write (POST, PUT, PATCH, DELETE) to a path drops this route's stored responses
+   * of that path. `false` for a route whose responses a write to the same path does not change: its
+   * entries carry no path tag, and an app-level `app.use(cached({ invalidateOnWrite: false }))` leaves
+   * the writes it sees alone. `provideLarder({ invalidateOnWrite: false })` turns writes off app-wide.
+   * @default true
+   */
+  invalidateOnWrite?: boolean;
 }
 
 export interface RouteConfig {
@@ -82,12 +90,13 @@ export interface RouteConfig {
   unkeyedHeaders: boolean;
   tags: ((req: any) => readonly string[]) | undefined;
   debugHeaders: boolean;
+  invalidateOnWrite: boolean;
 }
 
 const DEFAULTS = { statuses: [200], maxBodyBytes: 8 * 1024 * 1024, methods: ['GET', 'HEAD'] } as const;
 const CACHED_OPTIONS = [
   'mode', 'ttl', 'larder', 'statuses', 'maxBodyBytes', 'vary', 'key', 'exclude', 'include', 'hashFuncs', 'methods',
-  'shareAuthenticated', 'unkeyed', 'staleWhileRevalidate', 'staleIfError', 'tags', 'debugHeaders',
+  'shareAuthenticated', 'unkeyed', 'staleWhileRevalidate', 'staleIfError', 'tags', 'debugHeaders', 'invalidateOnWrite',
 ] as const satisfies ReadonlyArray<keyof CachedOptions>;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -112,6 +121,15 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
   const statuses = options.statuses ?? (mode === 'http' ? [...SHARED_CACHE_STATUSES] : DEFAULTS.statuses);
   if (!Array.isArray(statuses) || statuses.some((s) => !Number.isInteger(s) || s < 100 || s > 599)) {
     throw new BadOptionError('statuses', 'expected an array of HTTP status codes', 'cached({ statuses: [200, 404] })');
+  }
+  for (const status of statuses) {
+    // A partial (206) or conditional (304) answer is not the resource: replayed to a plain GET, it would be wrong.
+    if (status === 206 || status === 304) {
+      throw new BadOptionError('statuses', `${status} answers one request (${status === 206 ? 'a Range' : 'a conditional'} request), not the resource, and cannot be replayed to others`, 'cached({ statuses: [200, 404] })');
+    }
+  }
+  if (options.invalidateOnWrite !== undefined && typeof options.invalidateOnWrite !== 'boolean') {
+    throw new BadOptionError('invalidateOnWrite', `expected true or false, got ${typeof options.invalidateOnWrite}`, 'cached({ invalidateOnWrite: false })');
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
@@ -167,12 +185,16 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     unkeyedHeaders,
     tags: tagList ? () => tagList : (options.tags as RouteConfig['tags']),
     debugHeaders: options.debugHeaders === true,
+    invalidateOnWrite: options.invalidateOnWrite !== false,
   });
 }
 
-/** `req.headers.X-Foo`, `headers.x-foo`, `X-Foo` → `x-foo`; `req.session`, `ctx.session` → `session`. */
+/**
+ * `req.headers.X-Foo`, `headers.x-foo`, `X-Foo` → `x-foo`; `req.session`, `ctx.session` → `session`;
+ * `res.locals.user` → `locals.user`; `ctx.state.user` → `state.user`.
+ */
 export function normalizeInputName(name: string): string {
-  return name.replace(/^(req|ctx|request)\./, '').replace(/^headers\./, '').toLowerCase();
+  return name.replace(/^(req|ctx|res|request)\./, '').replace(/^(headers|request)\./, '').toLowerCase();
 }
 
 function stringList(option: string, value: unknown, example: string): string[] {

@@ -54,6 +54,19 @@ export function varyNames(value: string | string[] | number | undefined): string
   return joined.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
 }
 
+/**
+ * The `Vary` value that lists `names` (the request headers `vary` keys) besides what `existing`
+ * already lists: a CDN or browser cache in front must key on them too (RFC 9110 §12.5.5). Undefined
+ * when there is nothing to say.
+ */
+export function mergeVary(existing: string | string[] | number | undefined, names: readonly string[]): string | undefined {
+  const listed = varyNames(existing);
+  const missing = names.filter((name) => !listed.includes(name) && !listed.includes('*'));
+  if (missing.length === 0) return existing === undefined ? undefined : Array.isArray(existing) ? existing.join(', ') : String(existing);
+  const added = missing.map((name) => name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase()));
+  return [...(listed.length > 0 ? [Array.isArray(existing) ? existing.join(', ') : String(existing)] : []), ...added].join(', ');
+}
+
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
   'te', 'trailer', 'transfer-encoding', 'upgrade',

@@ -1,6 +1,7 @@
 import fresh from 'fresh';
 import type { Entry } from '../store/entry.js';
 import type { HttpFreshness } from './freshness.js';
+import { mergeVary } from './policy.js';
 
 /** What an HTTP entry's metadata holds besides the body bytes. */
 export interface StoredResponse {
@@ -28,6 +29,7 @@ const NOT_MODIFIED_FIELDS = new Set(['cache-control', 'content-location', 'date'
  * Plans the answer to a request from a stored response: byte-identical headers and body,
  * plus `X-Cache`, `Age` and `Server-Timing`; `304` when the request's validators match
  * (weak comparison for If-None-Match, lists and `*`; If-Modified-Since only without it).
+ * `vary`: the request headers the route keys on, listed in `Vary` besides the handler's own.
  */
 export function planReplay(
   entry: Entry,
@@ -35,11 +37,12 @@ export function planReplay(
   state: 'HIT' | 'STALE',
   ageMs: number,
   reason?: string,
+  vary: readonly string[] = [],
 ): ReplayPlan {
   const stored = entry.header.meta as StoredResponse;
   const age = Math.floor(ageMs / 1000);
   if (isConditional(request.headers) && fresh(request.headers, validators(stored))) {
-    const headers = stored.headers.filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
+    const headers = baseHeaders(entry, stored, vary).filter(([name]) => NOT_MODIFIED_FIELDS.has(name.toLowerCase()));
     return { status: 304, headers: [...headers, ...larderHeaders(state, age, reason)], body: undefined };
   }
   const body = request.method === 'HEAD' ? undefined : entry.payload;
@@ -47,7 +50,7 @@ export function planReplay(
   const shared = body !== undefined && state === 'HIT' && reason === undefined;
   const last = shared ? hitPlans.get(entry) : undefined;
   if (last !== undefined && last.age === age) return last.plan;
-  const plan: ReplayPlan = { status: stored.status, headers: [...baseHeaders(entry, stored), ...larderHeaders(state, age, reason)], body };
+  const plan: ReplayPlan = { status: stored.status, headers: [...baseHeaders(entry, stored, vary), ...larderHeaders(state, age, reason)], body };
   if (shared) hitPlans.set(entry, { age, plan });
   return plan;
 }
@@ -66,14 +69,21 @@ function larderHeaders(state: 'HIT' | 'STALE', age: number, reason?: string): Ar
   return headers;
 }
 
-/** An entry's replay headers minus Larder's own, computed once per decoded entry (memory hits reuse it). */
+/**
+ * An entry's replay headers minus Larder's own, computed once per decoded entry (memory hits reuse it;
+ * an entry belongs to one route, so its `vary` is always the same).
+ */
 const baseHeaderCache = new WeakMap<Entry, ReadonlyArray<[string, string | string[]]>>();
 
-function baseHeaders(entry: Entry, stored: StoredResponse): ReadonlyArray<[string, string | string[]]> {
+function baseHeaders(entry: Entry, stored: StoredResponse, vary: readonly string[]): ReadonlyArray<[string, string | string[]]> {
   let headers = baseHeaderCache.get(entry);
   if (!headers) {
     // The stored length is the body's; a streamed original had none, and HEAD must announce it.
-    const list = stored.headers.filter(([name]) => name.toLowerCase() !== 'content-length');
+    const list = stored.headers.filter(([name]) => name.toLowerCase() !== 'content-length' && (vary.length === 0 || name.toLowerCase() !== 'vary'));
+    if (vary.length > 0) {
+      const own = stored.headers.find(([name]) => name.toLowerCase() === 'vary');
+      list.push([own?.[0] ?? 'Vary', mergeVary(own?.[1], vary)!]);
+    }
     list.push(['Content-Length', String(entry.payload.length)]);
     baseHeaderCache.set(entry, (headers = list));
   }

@@ -4,14 +4,16 @@ import { LarderError } from '../errors.js';
 import type { LarderReason } from '../events.js';
 import type { CacheSpace, Larder, ReadResult } from '../larder.js';
 import { Capture, type LeaderOutcome } from './capture.js';
-import { InputGuard } from './guard.js';
+import { InputGuard, type InputKind } from './guard.js';
 import { RecentKeys, stripUnkeyed, varyKey, type RequestFacts } from './key.js';
 import { normalizeCachedOptions, type RouteConfig } from './options.js';
-import { hasBody, requestBypass } from './policy.js';
+import { hasBody, mergeVary, requestBypass } from './policy.js';
 import { planReplay, type ReplayPlan } from './replay.js';
 import { judgeHttp, judgeRoute, type Verdict } from './verdict.js';
 import { isWrite, markCachedRead, pathTag } from './write-invalidation.js';
 import { strippedFieldMessage, watchStripped, type FieldSource } from './stripped-fields.js';
+import { isAbsoluteForm } from './target.js';
+import { LEADER_WAIT_MS, Leaders, type Leader } from './leaders.js';
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -24,6 +26,9 @@ export type Decision =
   /** Run the handler and feed the capture. */
   | { kind: 'miss'; capture: Capture };
 
+/** Warnings one route prints at most: the names of headers a handler reads may come from clients. */
+const MAX_WARNINGS = 32;
+
 /**
  * The framework-free heart of `cached()`: decides bypass, hit, stale or miss for a request,
  * coalesces identical misses and stores what may be stored. Adapters only translate.
@@ -31,8 +36,11 @@ export type Decision =
 export class RouteCache {
   readonly config: RouteConfig;
   readonly #spaces = new Map<Larder, Map<string, CacheSpace>>();
-  readonly #leaders = new Map<string, Promise<LeaderOutcome | undefined>>();
-  readonly #refreshing = new Set<string>();
+  readonly #leaders = new Leaders();
+  /** Store reads in flight by key: identical requests share one, so they reach the leader check together. */
+  readonly #reads = new Map<string, Promise<ReadResult>>();
+  /** Keys whose staleWhileRevalidate refresh is running, with when it started (performance.now()). */
+  readonly #refreshing = new Map<string, number>();
   readonly #warned = new Set<string>();
   /** The space of the last request: one route's requests usually come in a row. */
   #lastSpace: { larder: Larder; method: string; routeId: string; codeHash: string; space: CacheSpace } | undefined;
@@ -59,6 +67,8 @@ export class RouteCache {
     if (isWrite(facts.method)) markCachedRead(facts.request as object);
     const space = this.#space(larder, facts);
     if (bypass) return this.#bypass(larder, space, bypass);
+    // `GET http://other.test/x` names its own authority; Host says another. Neither read nor written.
+    if (isAbsoluteForm(facts.url)) return this.#bypass(larder, space, 'absolute-form');
     if (facts.method !== 'GET' && facts.method !== 'HEAD' && facts.body === undefined && hasBody(facts.headers)) {
       // The body is part of the key; without a parser before cached() two different bodies would share an entry.
       this.#warnOnce(`${space.name}\0body`, `Larder did not cache ${space.name}: the request has a body but nothing parsed it before cached(). Put your body parser (express.json(), koa-bodyparser) before cached() on this route.`, 'LARDER_BODY_NOT_PARSED');
@@ -68,16 +78,19 @@ export class RouteCache {
     let tags: readonly string[];
     try {
       key = this.#keys.key(facts, larder, space);
-      tags = withPathTag(this.config.tags ? this.config.tags(facts.request) : [], facts);
+      const routeTags = this.config.tags ? this.config.tags(facts.request) : [];
+      tags = this.config.invalidateOnWrite ? withPathTag(routeTags, facts) : routeTags;
     } catch (error) {
       if (!(error instanceof LarderError)) throw error;
       this.#warnOnce(`${space.name}\0${error.code}`, `${error.message}\nLarder served ${space.name} without caching.`, error.code);
       larder.emitEvent('error', { cache: space.name, kind: 'http', reason: 'unhashable', error });
       return this.#bypass(larder, space, 'unhashable');
     }
-    const read = larder.read(space, key, tags);
-    if (read instanceof Promise) return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh));
-    return this.#afterRead(larder, space, key, tags, facts, read, refresh);
+    const read = this.#read(larder, space, key, tags);
+    // (A synchronous read is judged at once: turn 0, nothing to count.)
+    if (!(read instanceof Promise)) return this.#afterRead(larder, space, key, tags, facts, read, refresh, 0);
+    const turn = this.#leaders.arrive(key);
+    return read.then((result) => this.#afterRead(larder, space, key, tags, facts, result, refresh, turn));
   }
 
   /**
@@ -109,54 +122,99 @@ export class RouteCache {
     await Promise.all(clears);
   }
 
-  #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
+  /**
+   * Reads an entry, sharing a read already in flight for the same key and tags: with a slow store,
+   * identical requests then get their answer together, and all but one find its leader registered.
+   */
+  #read(larder: Larder, space: CacheSpace, key: string, tags: readonly string[]): ReadResult | Promise<ReadResult> {
+    const id = tags.length === 0 ? key : `${key}\0${tags.join('\0')}`;
+    const pending = this.#reads.size === 0 ? undefined : this.#reads.get(id);
+    if (pending) return pending;
+    const read = larder.read(space, key, tags);
+    if (!(read instanceof Promise)) return read;
+    this.#reads.set(id, read);
+    const done = () => {
+      if (this.#reads.get(id) === read) this.#reads.delete(id);
+    };
+    read.then(done, done);
+    return read;
+  }
+
+  #afterRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
     const vary = read.state !== 'miss' ? (read.entry.header.meta as { vary?: string[] } | undefined)?.vary : undefined;
     if (vary) {
-      const secondary = larder.read(space, `${key}~${varyKey(vary, facts.headers)}`, tags);
-      const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh);
+      const secondary = this.#read(larder, space, `${key}~${varyKey(vary, facts)}`, tags);
+      const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh, turn);
       return secondary instanceof Promise ? secondary.then(judge) : judge(secondary);
     }
-    return this.#judge(larder, space, key, facts, read, refresh);
+    return this.#judge(larder, space, key, facts, read, refresh, turn);
   }
 
   #verdict(read: ReadResult, facts: RequestFacts, now: number, refresh: boolean): Verdict {
     return this.config.mode === 'http' ? judgeHttp(read, facts.headers, now, refresh) : judgeRoute(read, this.config.swrMs, this.config.sieMs, now, refresh);
   }
 
-  #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
-    const reasons = this.config.debugHeaders;
+  #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
+    // An asynchronous read settles its turn now, whatever it found; a synchronous one looks only on a miss.
+    const leader = turn === 0 ? undefined : this.#leaders.leaderFor(key, turn);
+    const { debugHeaders: reasons, vary } = this.config;
     const verdict = this.#verdict(read, facts, larder.clock.now(), refresh);
     if (verdict.kind === 'hit') {
       space.stats.hits++;
       if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: verdict.ageMs });
-      return { kind: 'replay', plan: planReplay(verdict.entry, facts, 'HIT', verdict.ageMs), refresh: false };
+      return { kind: 'replay', plan: planReplay(verdict.entry, facts, 'HIT', verdict.ageMs, undefined, vary), refresh: false };
     }
     if (verdict.kind === 'stale') {
       space.stats.stale++;
       larder.emitEvent('stale', { cache: space.name, kind: 'http', key, ageMs: read.state === 'stale' ? read.ageMs : 0, reason: verdict.reason });
-      const startRefresh = verdict.refresh && !this.#refreshing.has(key);
-      if (startRefresh) this.#refreshing.add(key);
-      return { kind: 'replay', plan: planReplay(verdict.entry, facts, 'STALE', verdict.ageMs, reasons ? verdict.reason : undefined), refresh: startRefresh };
+      return { kind: 'replay', plan: planReplay(verdict.entry, facts, 'STALE', verdict.ageMs, reasons ? verdict.reason : undefined, vary), refresh: verdict.refresh && this.#startRefresh(key) };
     }
     if (verdict.kind === 'unsatisfiable') {
       space.stats.misses++;
       larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: 'only-if-cached' });
       return { kind: 'replay', plan: gatewayTimeout(reasons), refresh: false };
     }
-    const leader = this.#leaders.get(key);
-    if (leader && !refresh) return leader.then((outcome) => this.#follow(larder, space, key, facts, read, outcome));
+    const waitFor = turn === 0 ? this.#leaders.leaderFor(key, 0) : leader;
+    if (waitFor && !refresh) return this.#wait(larder, space, key, facts, read, waitFor, 0);
     return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh);
+  }
+
+  /** Whether a stale hit starts a refresh: none running, or one that never finished (its handler hangs) past the bound. */
+  #startRefresh(key: string): boolean {
+    const since = this.#refreshing.get(key);
+    if (since !== undefined && performance.now() - since <= LEADER_WAIT_MS) return false;
+    this.#refreshing.set(key, performance.now());
+    return true;
+  }
+
+  /**
+   * Waits for a leader's outcome, at most LEADER_WAIT_MS. A lapsed leader is replaced: the first
+   * waiter to notice leads, the others follow it once more, then run the handler themselves.
+   */
+  #wait(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, leader: Leader, hops: number): Promise<Decision> {
+    return leader.outcome.then((outcome) => {
+      if (outcome !== 'lapsed') return this.#follow(larder, space, key, facts, read, outcome);
+      const successor = this.#leaders.lapsed(key, leader);
+      if (successor && hops === 0) return this.#wait(larder, space, key, facts, read, successor, 1);
+      return this.#leadYourself(larder, space, key, facts, read);
+    });
   }
 
   #follow(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, outcome: LeaderOutcome | undefined): Decision {
     // In mode 'http' the leader's response must also be reusable for this request (no-cache, max-age=0…).
     const reusable = (entry: Entry) => this.config.mode === 'route' || this.#verdict({ state: 'fresh', entry, ageMs: 0, tagVersions: {} }, facts, larder.clock.now(), false).kind === 'hit';
-    if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts.headers) === outcome.varyHash) && reusable(outcome.entry)) {
+    if (outcome && (outcome.vary.length === 0 || varyKey(outcome.vary, facts) === outcome.varyHash) && reusable(outcome.entry)) {
       space.stats.hits++;
-      larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: 0 });
-      return { kind: 'replay', plan: planReplay(outcome.entry, facts, 'HIT', 0), refresh: false };
+      const ageMs = Math.max(0, larder.clock.now() - outcome.entry.header.storedAt);
+      larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs });
+      return { kind: 'replay', plan: planReplay(outcome.entry, facts, 'HIT', ageMs, undefined, this.config.vary), refresh: false };
     }
     // The leader's response was not storable (or varies otherwise): run the handler ourselves.
+    return this.#leadYourself(larder, space, key, facts, read);
+  }
+
+  /** Runs the handler after waiting for a leader in vain, keeping what this request's own read found as a fallback. */
+  #leadYourself(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult): Decision {
     const own = this.#verdict(read, facts, larder.clock.now(), false);
     const fallback = own.kind === 'lead' ? own : { fallback: undefined, fallbackUntil: -Infinity, revalidate: undefined };
     return this.#lead(larder, space, key, facts, read.tagVersions, { ...fallback, kind: 'lead', reason: 'absent' }, false);
@@ -166,10 +224,7 @@ export class RouteCache {
     const { fallback, fallbackUntil, revalidate, reason: missReason } = verdict;
     space.stats.misses++;
     larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: missReason });
-    let settle!: (outcome: LeaderOutcome | undefined) => void;
-    const outcome = new Promise<LeaderOutcome | undefined>((resolve) => (settle = resolve));
-    const leads = !this.#leaders.has(key);
-    if (leads) this.#leaders.set(key, outcome);
+    const settle = this.#leaders.lead(key);
     const capture = new Capture({
       config: this.config,
       larder,
@@ -181,9 +236,8 @@ export class RouteCache {
       fallbackUntil,
       revalidate,
       missReason,
-      onUnkeyedRead: (route, input) => this.#warnOnce(`${route}\0${input}`, InputGuard.message(route, input), 'LARDER_UNKEYED_INPUT'),
+      onUnkeyedRead: (route, input, kind) => this.#warnUnkeyed(route, input, kind),
       settle: (result) => {
-        if (leads && this.#leaders.get(key) === outcome) this.#leaders.delete(key);
         if (refresh) this.#refreshing.delete(key);
         settle(result);
       },
@@ -196,6 +250,8 @@ export class RouteCache {
     larder.emitEvent('bypass', { cache: space.name, kind: 'http', reason });
     const headers: Array<[string, string]> = [['X-Cache', 'BYPASS']];
     if (this.config.debugHeaders) headers.push(['X-Larder-Reason', reason]);
+    // A cache in front keys on what this route keys on, even for a response this one does not keep.
+    if (this.config.vary.length > 0) headers.push(['Vary', mergeVary(undefined, this.config.vary)!]);
     return { kind: 'bypass', reason, headers };
   }
 
@@ -222,9 +278,18 @@ export class RouteCache {
     return space;
   }
 
+  #warnUnkeyed(route: string, input: string, kind: InputKind): void {
+    this.#warnOnce(`${route}\0${input}`, InputGuard.message(route, input, kind), 'LARDER_UNKEYED_INPUT');
+  }
+
+  /** Warns once per id, and at most MAX_WARNINGS times per route: ids may carry names clients chose. */
   #warnOnce(id: string, message: string, code: string): void {
-    if (this.#warned.has(id)) return;
+    if (this.#warned.has(id) || this.#warned.size > MAX_WARNINGS) return;
     this.#warned.add(id);
+    if (this.#warned.size > MAX_WARNINGS) {
+      process.emitWarning(`Larder has printed ${MAX_WARNINGS} warnings for this cached() route and prints no more; the 'bypass' and 'error' events still report every case.`, { code });
+      return;
+    }
     process.emitWarning(message, { code });
   }
 }

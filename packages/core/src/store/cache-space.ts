@@ -35,10 +35,22 @@ export function syncSize(space: CacheSpace): void {
   space.stats.bytes = space.index.bytes;
 }
 
+/**
+ * How many keys a space's index tracks on a shared store when its `maxEntries` is unbounded: the
+ * store holds what other processes wrote too and drops entries without telling this one, so the
+ * index is a bounded memo there (stats count what this process wrote and still tracks).
+ */
+export const SHARED_STORE_TRACKED_KEYS = 10_000;
+
 /** The spaces of one larder, by id. */
 export class CacheSpaces {
   readonly #byId = new Map<string, CacheSpace>();
   readonly #stats: StatsBook;
+  /**
+   * Bound of the key index of spaces created from now on, when they have no `maxEntries`. The
+   * larder's own memory store reports every eviction, so its indexes shrink with it and need none.
+   */
+  trackLimit = Infinity;
 
   constructor(stats: StatsBook) {
     this.#stats = stats;
@@ -48,7 +60,7 @@ export class CacheSpaces {
   get(id: string, name: string, kind: 'data' | 'http', maxEntries: number): CacheSpace {
     let space = this.#byId.get(id);
     if (!space) {
-      space = { id, name, kind, index: new KeyIndex(maxEntries), stats: this.#stats.row(name, kind), tags: spaceTags(id, kind) };
+      space = { id, name, kind, index: new KeyIndex(maxEntries, this.trackLimit), stats: this.#stats.row(name, kind), tags: spaceTags(id, kind) };
       this.#byId.set(id, space);
     }
     return space;
@@ -62,6 +74,14 @@ export class CacheSpaces {
 
   values(): Iterable<CacheSpace> {
     return this.#byId.values();
+  }
+
+  /** Forgets the keys of entries the store has dropped by itself by `now`, in every space. */
+  prune(now: number): void {
+    for (const space of this.#byId.values()) {
+      space.index.prune(now);
+      syncSize(space);
+    }
   }
 
   /** Forgets what this process stored, in every space (the store was cleared or replaced). */

@@ -1,5 +1,7 @@
 import { syncSize, type CacheSpace } from './cache-space.js';
 import type { Clock } from '../clock.js';
+import { StoreError } from '../errors.js';
+import { attempt, settleWithin } from './bounded.js';
 import { decodeEntry, encodeEntryView, type Entry, type EntryHeader } from './entry.js';
 import type { LarderEvent, LarderEventName, LarderReason } from '../events.js';
 import type { NearCache } from './near-cache.js';
@@ -22,6 +24,13 @@ export interface FreshnessLimits {
   /** Extra age during which a stale entry may still be served. */
   readonly staleMs: number;
 }
+
+/**
+ * Bytes of entries handed to the store whose write has not settled. A store that stopped answering
+ * (a SIGSTOPped Redis, a socket that accepts and never replies) would otherwise hold every entry
+ * written since; past this, writes are skipped with an `error` event (`store-backlog`).
+ */
+export const MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 
 export interface WriteSpec {
   freshForMs: number;
@@ -57,6 +66,8 @@ export class EntryAccess {
    */
   readonly #dropping = new Map<string, Promise<void>>();
   readonly #emit: (name: LarderEventName, event: LarderEvent) => void;
+  /** Bytes of writes handed to the store and not settled yet (see MAX_PENDING_WRITE_BYTES). */
+  #pendingBytes = 0;
 
   constructor(emit: (name: LarderEventName, event: LarderEvent) => void) {
     this.#emit = emit;
@@ -81,24 +92,29 @@ export class EntryAccess {
 
   async #readAsync(space: CacheSpace, key: string, names: readonly string[], limits: FreshnessLimits | undefined): Promise<ReadResult> {
     const keys = [key, ...names.map(tagKey)];
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(resolve, this.storeTimeoutMs, 'timeout');
-    });
     try {
-      const values = await Promise.race([this.#fetch(keys), timeout]);
-      if (values === 'timeout') {
-        return this.#readFailed(space, key, new Error(`store read took longer than ${this.storeTimeoutMs} ms (storeTimeout)`), 'store-timeout');
-      }
+      const values = await this.bounded('read', () => this.#fetch(keys));
       const bytes = values[0];
       const result = this.#judge(space, key, bytes, versionsAt(names, values, 1), limits);
       if (result.state !== 'miss' && bytes && this.store.peekMany && this.near.peek(key)?.bytes !== bytes) this.#keepNear(key, bytes, result.entry);
       return result;
     } catch (error) {
-      return this.#readFailed(space, key, error, 'store-error');
-    } finally {
-      clearTimeout(timer);
+      // A copy is checked by a cheaper command than a whole read (GETRANGE, not MGET), which a foreign
+      // value of another type under the key fails every time: read it whole next time, so it can be replaced.
+      this.near.delete(key);
+      return this.#readFailed(space, key, error, error instanceof StoreError && error.timedOut ? 'store-timeout' : 'store-error');
     }
+  }
+
+  /**
+   * Runs a store operation under the one timeout policy: it settles within `storeTimeout`, and a
+   * failure or a timeout rejects with a {@link StoreError} naming the operation.
+   */
+  bounded<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const kind = this.store.kind;
+    return settleWithin(run, this.storeTimeoutMs, () => new StoreError(operation, kind, { timeoutMs: this.storeTimeoutMs })).catch((error: unknown) => {
+      throw error instanceof StoreError ? error : new StoreError(operation, kind, { cause: error });
+    });
   }
 
   /**
@@ -131,7 +147,11 @@ export class EntryAccess {
   }
 
   #judge(space: CacheSpace, key: string, bytes: Buffer | undefined, tagVersions: Record<string, string>, limits: FreshnessLimits | undefined): ReadResult {
-    if (bytes === undefined || bytes === null) return { state: 'miss', reason: 'absent', tagVersions };
+    if (bytes === undefined || bytes === null) {
+      // Expired, evicted or cleared in the store, perhaps by another process: the index forgets it too.
+      if (space.index.remove(key)) syncSize(space);
+      return { state: 'miss', reason: 'absent', tagVersions };
+    }
     const entry = this.#verified.get(bytes) ?? decodeEntry(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
     if (typeof entry !== 'string') this.#verified.set(bytes, entry);
     if (typeof entry === 'string') {
@@ -166,44 +186,58 @@ export class EntryAccess {
   }
 
   /**
-   * Stores an entry in the background, stamped with `tagVersions` (those of a successful read).
-   * Returns the entry as encoded, its payload a view of the stored bytes.
+   * Encodes an entry stamped with `tagVersions` (those of a successful read) and stores it in the
+   * background. Returns the entry as encoded, its payload a view of the stored bytes. Never throws:
+   * a store whose `set` throws, synchronously or not, costs an `error` event.
    */
   write(space: CacheSpace, key: string, payload: Buffer | readonly Buffer[], spec: WriteSpec, tagVersions: Record<string, string>): Entry {
-    const now = this.clock.now();
-    const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
-    const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
-    const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
-    if (spec.meta !== undefined) header.meta = spec.meta;
-    const { bytes, entry } = encodeEntryView(header, payload, spec.version);
+    const { bytes, entry, staleUntil, now } = this.encode(space, payload, spec, tagVersions);
+    if (this.#pendingBytes + bytes.length > MAX_PENDING_WRITE_BYTES) {
+      space.stats.errors++;
+      this.#emitError(space, new Error(`${this.#pendingBytes} bytes of writes are still waiting for the ${this.store.kind} store; this write of ${bytes.length} bytes is skipped`), 'store-backlog', key);
+      return entry;
+    }
     this.#verified.set(bytes, entry);
     if (this.store.peekMany) this.#keepNear(key, bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
-    const evicted = space.index.add(key, bytes.length);
+    const evicted = space.index.add(key, bytes.length, staleUntil ?? Infinity, now);
     syncSize(space);
     for (const old of evicted) {
       this.forget(old).catch((error: unknown) => this.#emitError(space, error, 'store-error', old));
       this.#emit('evict', { cache: space.name, kind: space.kind, key: old, reason: 'max-entries' });
     }
     const dropping = this.#dropping.get(key);
-    const stored = dropping ? dropping.then(() => this.store.set(key, bytes, ttlMs)) : this.store.set(key, bytes, ttlMs);
-    stored.then(
-      () => this.#emit('set', { cache: space.name, kind: space.kind, key, bytes: bytes.length }),
-      (error: unknown) => {
-        this.near.delete(key);
-        space.index.remove(key);
-        syncSize(space);
-        space.stats.errors++;
-        this.#emitError(space, error, 'store-error', key);
-      },
-    );
+    const set = () => attempt(() => this.store.set(key, bytes, ttlMs));
+    const stored = dropping ? dropping.then(set) : set();
+    this.#pendingBytes += bytes.length;
+    stored
+      .finally(() => (this.#pendingBytes -= bytes.length))
+      .then(
+        () => this.#emit('set', { cache: space.name, kind: space.kind, key, bytes: bytes.length }),
+        (error: unknown) => {
+          this.near.delete(key);
+          if (space.index.remove(key)) syncSize(space);
+          space.stats.errors++;
+          this.#emitError(space, error, 'store-error', key);
+        },
+      );
     return entry;
+  }
+
+  /** The envelope of an entry written now, and the entry it holds, without storing it. */
+  encode(space: CacheSpace, payload: Buffer | readonly Buffer[], spec: WriteSpec, tagVersions: Record<string, string> | undefined): { bytes: Buffer; entry: Entry; staleUntil: number | null; now: number } {
+    const now = this.clock.now();
+    const freshUntil = spec.freshForMs === Infinity ? null : now + spec.freshForMs;
+    const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
+    const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
+    if (spec.meta !== undefined) header.meta = spec.meta;
+    return { ...encodeEntryView(header, payload, spec.version), staleUntil, now };
   }
 
   /** Deletes an entry from the store, and its copy from the near cache. */
   forget(key: string): Promise<boolean> {
     this.near.delete(key);
-    return this.store.delete(key);
+    return this.bounded('delete', () => this.store.delete(key));
   }
 
   #drop(space: CacheSpace, key: string): void {

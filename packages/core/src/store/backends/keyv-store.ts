@@ -102,7 +102,7 @@ export class KeyvStore implements Store {
   async get(key: string): Promise<Buffer | undefined> {
     this.#assertOpen();
     if (this.#raw) return (await this.#raw.getMany([key]))[0];
-    return decode(await this.keyv.get<unknown>(key));
+    return decode(await this.keyv.get<unknown>(key).catch(foreignType));
   }
 
   async getMany(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
@@ -114,7 +114,7 @@ export class KeyvStore implements Store {
     const values =
       typeof this.#adapter().getMany === 'function'
         ? await this.keyv.getMany<unknown>([...keys])
-        : await Promise.all(keys.map((key) => this.keyv.get<unknown>(key)));
+        : await Promise.all(keys.map((key) => this.keyv.get<unknown>(key).catch(foreignType)));
     return values.map(decode);
   }
 
@@ -189,9 +189,13 @@ export class KeyvStore implements Store {
       await withTimeout(this.#dialing, CLOSE_TIMEOUT_MS);
     }
     // A graceful Redis QUIT waits for queued commands, which never drain while Redis is unreachable.
-    const force = adapter.client?.isReady === false && typeof adapter.disconnect === 'function';
+    const forceable = typeof adapter.disconnect === 'function';
+    const force = adapter.client?.isReady === false && forceable;
     const disconnected = force ? adapter.disconnect!(true) : this.keyv.disconnect();
-    await withTimeout(disconnected.catch(ignore), CLOSE_TIMEOUT_MS);
+    const graceful = await withTimeout(disconnected.then(() => true, () => true), CLOSE_TIMEOUT_MS);
+    // Connected but silent (a stopped server, a socket that never answers): the QUIT never gets its
+    // reply, and the open socket would keep the process alive. Drop the connection instead.
+    if (!graceful && !force && forceable) await withTimeout(adapter.disconnect!(true).catch(ignore), CLOSE_TIMEOUT_MS);
     await this.#raw?.close?.();
   }
 
@@ -257,6 +261,16 @@ function decode(value: unknown): Buffer | undefined {
   return Buffer.from(JSON.stringify(value) ?? '', 'utf8');
 }
 
+/**
+ * Redis answers WRONGTYPE when another program turned the key into a list, a hash…: that is a foreign
+ * value under Larder's key, read as bytes that fail the envelope check so that it is deleted and
+ * written again, not an outage that would leave the key broken for good.
+ */
+function foreignType(error: unknown): Uint8Array {
+  if (/^WRONGTYPE/.test(error instanceof Error ? error.message : String(error))) return new TextEncoder().encode('WRONGTYPE');
+  throw error;
+}
+
 /** Plain JSON: the value is already a base64 string, so Keyv's Buffer-aware serializer has nothing to do. */
 function serializeRecord<Value>(data: DeserializedData<Value>): string {
   return JSON.stringify(data);
@@ -271,13 +285,15 @@ function deserializeRecord<Value>(text: string): DeserializedData<Value> | undef
   }
 }
 
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Resolves with `true` once `promise` settles, or with `false` after `ms`. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms).unref();
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, ms, false).unref();
   });
-  await Promise.race([promise, timeout]);
+  const settled = await Promise.race([promise.then(() => true as const), timeout]);
   clearTimeout(timer);
+  return settled;
 }
 
 function ignore(): void {}

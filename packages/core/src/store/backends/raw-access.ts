@@ -44,20 +44,27 @@ export function redisRawAccess(client: RedisLike, namespace: string): RawAccess 
     async peekMany([first, ...rest]) {
       // Sent in one tick, so node-redis pipelines the four commands into one round trip. They are not
       // atomic: a write landing between them gives a fingerprint that matches nothing, and a whole read.
+      // A key another program turned into a list (WRONGTYPE) peeks as nothing: the copy is dropped, and
+      // the whole read that follows (MGET answers nil for it) is a miss whose write replaces it.
       const [head, tail, length, values] = await Promise.all([
-        bytes.getRange(prefix(first!), 0, FINGERPRINT.head - 1),
-        bytes.getRange(prefix(first!), -FINGERPRINT.tail, -1),
-        bytes.strLen(prefix(first!)),
+        bytes.getRange(prefix(first!), 0, FINGERPRINT.head - 1).catch(wrongType),
+        bytes.getRange(prefix(first!), -FINGERPRINT.tail, -1).catch(wrongType),
+        bytes.strLen(prefix(first!)).catch(wrongType),
         rest.length > 0 ? bytes.mGet(rest.map(prefix)) : [],
       ]);
       // GETRANGE answers "" for a missing key; an envelope is never empty.
-      const peeked = Buffer.isBuffer(head) && head.length > 0 && Buffer.isBuffer(tail) ? fingerprintOf(head, tail, length) : undefined;
+      const peeked = Buffer.isBuffer(head) && head.length > 0 && Buffer.isBuffer(tail) && length !== undefined ? fingerprintOf(head, tail, length) : undefined;
       return [peeked, ...values.map((value) => (Buffer.isBuffer(value) ? value : undefined))];
     },
     async set(key, value, ttlMs) {
       await client.set(prefix(key), value, ttlMs === undefined ? undefined : { PX: ttlMs });
     },
   };
+}
+
+function wrongType(error: unknown): undefined {
+  if (/^WRONGTYPE/.test(error instanceof Error ? error.message : String(error))) return undefined;
+  throw error;
 }
 
 /** The @keyv/sqlite adapter's query function and table. */

@@ -43,6 +43,11 @@ const EXAMPLES =
 /** Between reconnection attempts while Redis is unreachable: quick at first, never more than ~1 s. */
 const redisBackoff = (retries: number): number => Math.min(50 * 2 ** retries, 1_000) + Math.floor(Math.random() * 100);
 const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * Commands node-redis may hold waiting for replies: a server that accepts and stops answering (SIGSTOP,
+ * a silent proxy) would otherwise collect every command sent meanwhile. Past it, commands fail at once.
+ */
+const REDIS_QUEUE_MAX = 10_000;
 const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 const requireOptional = createRequire(import.meta.url);
@@ -139,6 +144,7 @@ function redisStore(url: string, settings: ResolveStoreSettings): Store {
   const client = createClient({
     url,
     socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy: redisBackoff },
+    commandsQueueMaxLength: REDIS_QUEUE_MAX,
   });
   const failFast = (): void => {
     client.options!.disableOfflineQueue = true;
