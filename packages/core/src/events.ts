@@ -40,6 +40,7 @@ export type LarderReason =
   | 'request-directive'
   | 'max-stale'
   | 'only-if-cached'
+  | 'lease-error'
   | (string & {});
 
 /** Payload of every event. */

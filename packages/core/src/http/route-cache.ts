@@ -12,6 +12,18 @@ import { planReplay, type ReplayPlan } from './replay.js';
 import { judgeHttp, judgeRoute, type Verdict } from './verdict.js';
 import { isWrite, markCachedRead, pathTag } from './write-invalidation.js';
 import { strippedFieldMessage, watchStripped, type FieldSource } from './stripped-fields.js';
+import type { FleetLead, FleetTurn } from '../store/lease.js';
+
+/** A fresh entry another process stored, as this request would replay it (see #freshRead). */
+interface FleetEntry {
+  read: Extract<ReadResult, { state: 'fresh' }>;
+  outcome: LeaderOutcome;
+}
+
+/** The answer to a detached refresh that another process is doing: no client reads it. */
+const NOTHING: ReplayPlan = { status: 204, headers: [], body: undefined };
+/** After another process was found refreshing a key, this one tries again no sooner than this. */
+const REFRESH_RETRY_MS = 1_000;
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -113,17 +125,17 @@ export class RouteCache {
     const vary = read.state !== 'miss' ? (read.entry.header.meta as { vary?: string[] } | undefined)?.vary : undefined;
     if (vary) {
       const secondary = larder.read(space, `${key}~${varyKey(vary, facts.headers)}`, tags);
-      const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh);
+      const judge = (result: ReadResult) => this.#judge(larder, space, key, tags, facts, result, refresh);
       return secondary instanceof Promise ? secondary.then(judge) : judge(secondary);
     }
-    return this.#judge(larder, space, key, facts, read, refresh);
+    return this.#judge(larder, space, key, tags, facts, read, refresh);
   }
 
   #verdict(read: ReadResult, facts: RequestFacts, now: number, refresh: boolean): Verdict {
     return this.config.mode === 'http' ? judgeHttp(read, facts.headers, now, refresh) : judgeRoute(read, this.config.swrMs, this.config.sieMs, now, refresh);
   }
 
-  #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
+  #judge(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean): Decision | Promise<Decision> {
     const reasons = this.config.debugHeaders;
     const verdict = this.#verdict(read, facts, larder.clock.now(), refresh);
     if (verdict.kind === 'hit') {
@@ -145,7 +157,59 @@ export class RouteCache {
     }
     const leader = this.#leaders.get(key);
     if (leader && !refresh) return leader.then((outcome) => this.#follow(larder, space, key, facts, read, outcome));
-    return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh);
+    // Other processes sharing the store may be running this route for this key (store/lease.ts).
+    const probe = () => this.#freshRead(larder, space, key, tags, facts);
+    if (refresh) {
+      const turn = larder.refreshTurn(key, this.config.leaseMs, probe);
+      const refreshOrNot = (granted: FleetLead | undefined): Decision => {
+        if (granted) return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh, granted.release);
+        // Another process is refreshing it: stale hits here start no refresh attempt for a while.
+        setTimeout(() => this.#refreshing.delete(key), REFRESH_RETRY_MS).unref();
+        return { kind: 'replay', plan: NOTHING, refresh: false };
+      };
+      return turn instanceof Promise ? turn.then(refreshOrNot) : refreshOrNot(turn);
+    }
+    const turn = larder.lead(key, read, leases(facts, verdict) ? this.config.leaseMs : 0, probe);
+    if (turn instanceof Promise) return this.#fleet(larder, space, key, facts, read, verdict, turn);
+    return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh, turn.release);
+  }
+
+  /**
+   * Waits for the fleet: leads (with the lease) or replays what another process stored. Requests of this
+   * process for the same key wait behind this one, as behind a leader of this process.
+   */
+  #fleet(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, verdict: Extract<Verdict, { kind: 'lead' }>, turn: Promise<FleetTurn<FleetEntry>>): Promise<Decision> {
+    let answer!: (outcome: LeaderOutcome | Promise<LeaderOutcome | undefined>) => void;
+    const waiting = new Promise<LeaderOutcome | undefined>((resolve) => (answer = resolve));
+    this.#leaders.set(key, waiting);
+    return turn.then((result) => {
+      if (this.#leaders.get(key) === waiting) this.#leaders.delete(key);
+      if (result.kind === 'found') {
+        const { read: found, outcome } = result.value;
+        answer(outcome);
+        space.stats.hits++;
+        larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: found.ageMs });
+        return { kind: 'replay', plan: planReplay(found.entry, facts, 'HIT', found.ageMs), refresh: false };
+      }
+      const decision = this.#lead(larder, space, key, facts, read.tagVersions, verdict, false, result.release);
+      // The requests behind this one now wait for its handler.
+      answer(this.#leaders.get(key)!);
+      return decision;
+    });
+  }
+
+  /**
+   * The entry this request would replay, if there is one now (the secondary one when the response varies;
+   * in mode 'http', one this request's own verdict takes as a hit).
+   */
+  async #freshRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts): Promise<FleetEntry | undefined> {
+    const read = await larder.read(space, key, tags);
+    if (read.state !== 'fresh') return undefined;
+    const vary = (read.entry.header.meta as { vary?: string[] } | undefined)?.vary;
+    const varyHash = vary ? varyKey(vary, facts.headers) : '';
+    const found = vary ? await larder.read(space, `${key}~${varyHash}`, tags) : read;
+    if (found.state !== 'fresh' || this.#verdict(found, facts, larder.clock.now(), false).kind !== 'hit') return undefined;
+    return { read: found, outcome: { entry: found.entry, vary: vary ?? [], varyHash } };
   }
 
   #follow(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, outcome: LeaderOutcome | undefined): Decision {
@@ -162,7 +226,8 @@ export class RouteCache {
     return this.#lead(larder, space, key, facts, read.tagVersions, { ...fallback, kind: 'lead', reason: 'absent' }, false);
   }
 
-  #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, verdict: Extract<Verdict, { kind: 'lead' }>, refresh: boolean): Decision {
+  /** `release`: the fleet lease, released once the response is stored (true) or known unstorable (false). */
+  #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, verdict: Extract<Verdict, { kind: 'lead' }>, refresh: boolean, release?: (stored: boolean) => void): Decision {
     const { fallback, fallbackUntil, revalidate, reason: missReason } = verdict;
     space.stats.misses++;
     larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: missReason });
@@ -185,6 +250,7 @@ export class RouteCache {
       settle: (result) => {
         if (leads && this.#leaders.get(key) === outcome) this.#leaders.delete(key);
         if (refresh) this.#refreshing.delete(key);
+        release?.(result !== undefined);
         settle(result);
       },
     });
@@ -227,6 +293,16 @@ export class RouteCache {
     this.#warned.add(id);
     process.emitWarning(message, { code });
   }
+}
+
+/**
+ * Whether a miss takes part in the fleet's lease. Not a HEAD: its response is never stored (head-miss), so
+ * GETs elsewhere would wait for nothing. Not a revalidation every request must make (a stored `no-cache`, a
+ * request's `no-cache` or `max-age=0`): another process's answer could not be reused, and waiting for it
+ * would only put the revalidations in a row.
+ */
+function leases(facts: RequestFacts, verdict: Extract<Verdict, { kind: 'lead' }>): boolean {
+  return facts.method !== 'HEAD' && verdict.reason !== 'no-cache' && verdict.reason !== 'request-directive';
 }
 
 /** RFC 9111 §5.2.1.7: `only-if-cached` and no stored response to answer with. */
