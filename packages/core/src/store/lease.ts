@@ -146,11 +146,16 @@ export class Leases {
     const deadline = expires + ms;
     await this.#within(backend.listen()).catch((error: unknown) => this.#ctx.onError(key, error));
     for (;;) {
+      // The entry and the lease, looked at side by side (one round trip, or two SQLite queries at once).
+      const looking = this.#within(backend.inspect(LEASE_PREFIX + key));
       const found = await probe();
-      if (found !== undefined) return { kind: 'found', value: found };
+      if (found !== undefined) {
+        looking.catch(ignore);
+        return { kind: 'found', value: found };
+      }
       let state: LeaseState;
       try {
-        state = await this.#within(backend.inspect(LEASE_PREFIX + key));
+        state = await looking;
       } catch (error) {
         this.#ctx.onError(key, error);
         return RUN;
