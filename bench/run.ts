@@ -19,12 +19,13 @@ import { hashingScenario } from './scenarios/hashing.ts';
 import { hitScenario } from './scenarios/hit.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { payloadScenario } from './scenarios/payload.ts';
+import { fleetScenario } from './scenarios/fleet.ts';
 import { stampedeScenario } from './scenarios/stampede.ts';
 
 /** This run's SQLite files and redis-server directory. */
 const RUN_DIR = join(TMP_DIR, `run-${process.pid}`);
 
-const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, payloadScenario, hashingScenario, memoryScenario, functionsScenario];
+const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, fleetScenario, payloadScenario, hashingScenario, memoryScenario, functionsScenario];
 
 /** `--only hit` or `--only memory` names a scenario; any other term is a substring of case ids. */
 function matches(term: string, id: string): boolean {

@@ -13,17 +13,30 @@ export interface BurstResult {
  * `Connection: close` lets each response end with its socket, so no HTTP parsing is needed.
  */
 export async function burst(url: string, concurrency: number): Promise<BurstResult> {
-  const { hostname, port, pathname, search } = new URL(url);
-  const request = `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`;
+  return spreadBurst([url], concurrency);
+}
+
+/**
+ * {@link burst} over several servers: request i goes to `urls[i % urls.length]`, all written in one tick.
+ * `host` replaces each URL's own Host header: instances behind one load balancer see the same one (a
+ * route's key includes it).
+ */
+export async function spreadBurst(urls: readonly string[], concurrency: number, host?: string): Promise<BurstResult> {
+  const targets = urls.map((url) => {
+    const { hostname, port, pathname, search } = new URL(url);
+    return { hostname, port: Number(port), request: `GET ${pathname}${search} HTTP/1.1\r\nHost: ${host ?? `${hostname}:${port}`}\r\nConnection: close\r\n\r\n` };
+  });
+  const url = urls.join(', ');
   const sockets = await Promise.all(
-    Array.from({ length: concurrency }, () => new Promise<Socket>((resolve, reject) => {
-      const socket = connect({ host: hostname, port: Number(port) }, () => resolve(socket));
+    Array.from({ length: concurrency }, (_, i) => new Promise<{ socket: Socket; request: string }>((resolve, reject) => {
+      const target = targets[i % targets.length]!;
+      const socket = connect({ host: target.hostname, port: target.port }, () => resolve({ socket, request: target.request }));
       socket.once('error', reject);
     })),
   );
 
   const responses = sockets.map(
-    (socket) =>
+    ({ socket, request }) =>
       new Promise<{ ms: number; status: number }>((resolve, reject) => {
         let head = '';
         const start = performance.now();
@@ -37,6 +50,6 @@ export async function burst(url: string, concurrency: number): Promise<BurstResu
       }),
   );
   const results = await Promise.all(responses);
-  for (const socket of sockets) socket.destroy();
+  for (const { socket } of sockets) socket.destroy();
   return { latencies: results.map((r) => r.ms), statuses: results.map((r) => r.status) };
 }

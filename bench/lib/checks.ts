@@ -14,6 +14,7 @@ export function verdict(check: Check): Verdict {
 function formatValue(check: Check, value: number): string {
   if (check.unit === 'ratio') return ratio(value);
   if (check.unit === 'µs') return `${fixed(value, 2)} µs`;
+  if (check.unit === 'ms') return `${fixed(value, 1)} ms`;
   return String(Math.round(value));
 }
 

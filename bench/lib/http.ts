@@ -18,9 +18,18 @@ const agent = new Agent({ keepAlive: true, maxSockets: 4 });
  * 10 MiB response does not include the client's copying.
  */
 export function httpGet(url: string, { keepBody = true }: { keepBody?: boolean } = {}): Promise<HttpResponse> {
+  return send('GET', url, keepBody);
+}
+
+/** One POST without a body, over the same keep-alive connections. */
+export function httpPost(url: string): Promise<HttpResponse> {
+  return send('POST', url, true);
+}
+
+function send(method: string, url: string, keepBody: boolean): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const req = request(url, { agent }, (res) => {
+    const req = request(url, { agent, method }, (res) => {
       const chunks: Buffer[] = [];
       let bodyLength = 0;
       res.on('data', (chunk: Buffer) => {
@@ -33,7 +42,7 @@ export function httpGet(url: string, { keepBody = true }: { keepBody?: boolean }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bodyLength, ms });
       });
     });
-    req.setTimeout(60_000, () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
     req.on('error', reject);
     req.end();
   });

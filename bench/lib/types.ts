@@ -20,7 +20,7 @@ export interface Check {
   value: number | undefined;
   op: '>=' | '<=' | '=';
   target: number;
-  unit: 'ratio' | 'µs' | 'runs' | 'count';
+  unit: 'ratio' | 'µs' | 'ms' | 'runs' | 'count';
   /** Ratios go into ratios.svg; counts and times only into the tables. */
   chart: boolean;
 }

@@ -1,7 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as tlsConnect } from 'node:tls';
+import type { TlsFiles } from './tls.js';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 10_000;
@@ -17,22 +19,24 @@ const READY_TIMEOUT_MS = 10_000;
  */
 export class RedisServer {
   readonly port: number;
+  readonly #options: RedisServerOptions;
   #child: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: RedisServerOptions = {}) {
     this.port = port;
+    this.#options = options;
   }
 
   /** Picks a free port without starting the server (to test a store created while Redis is down). */
-  static async reserve(): Promise<RedisServer> {
-    return new RedisServer(await freePort());
+  static async reserve(options: RedisServerOptions = {}): Promise<RedisServer> {
+    return new RedisServer(await freePort(), options);
   }
 
   /** Picks a free port and starts the server there. */
-  static async start(): Promise<RedisServer> {
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     // Another process may grab the port between probing and binding; try a few.
     for (let attempt = 1; ; attempt++) {
-      const server = await RedisServer.reserve();
+      const server = await RedisServer.reserve(options);
       try {
         await server.start();
         return server;
@@ -42,8 +46,9 @@ export class RedisServer {
     }
   }
 
+  /** `redis://127.0.0.1:<port>`, or `rediss://…` for a TLS server. */
   get url(): string {
-    return `redis://${HOST}:${this.port}`;
+    return `${this.#options.tls ? 'rediss' : 'redis'}://${HOST}:${this.port}`;
   }
 
   get running(): boolean {
@@ -53,9 +58,13 @@ export class RedisServer {
   /** Starts (or restarts) the server on its port and resolves once it answers PING. */
   async start(): Promise<void> {
     if (this.#child) return;
+    const { tls, args = [] } = this.#options;
+    const listen = tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(this.port)];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      [...listen, '--bind', HOST, '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...args],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -72,7 +81,7 @@ export class RedisServer {
       if (this.#child === child) this.#child = undefined;
     });
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!(await ping(this.port))) {
+    while (!(await ping(this.port, tls))) {
       if (!this.#child || Date.now() > deadline) {
         await this.stop();
         throw new Error(`redis-server did not start on port ${this.port}: ${stderr.trim() || 'no answer to PING'}`);
@@ -103,6 +112,14 @@ export class RedisServer {
       await exited;
     }
   }
+}
+
+/** How to start a {@link RedisServer}. */
+export interface RedisServerOptions {
+  /** More command-line configuration, e.g. `['--rename-command', 'HELLO', '']` for a server without RESP3. */
+  args?: string[];
+  /** Serve TLS only, with these files (see tls.ts); the URL is then `rediss://`. */
+  tls?: TlsFiles;
 }
 
 /** Whether `redis-server` can be run here. */
@@ -144,10 +161,10 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** One inline PING over a raw socket: true on `+PONG`, false on anything else or a refused connection. */
-async function ping(port: number): Promise<boolean> {
+/** One inline PING over a raw socket: true on `+PONG` (or `-NOAUTH`), false on anything else or a refused connection. */
+async function ping(port: number, tls?: TlsFiles): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port });
+    const socket: Socket = tls ? tlsConnect({ host: HOST, port, ca: tls.caPem, servername: 'localhost' }) : createConnection({ host: HOST, port });
     let reply = '';
     const finish = (ok: boolean) => {
       socket.destroy();
@@ -155,10 +172,11 @@ async function ping(port: number): Promise<boolean> {
     };
     socket.setTimeout(500, () => finish(false));
     socket.once('error', () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      // NOAUTH: the server is up, and wants a user (a test of credentials turned the default user off).
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }

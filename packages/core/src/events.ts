@@ -44,6 +44,7 @@ export type LarderReason =
   | 'ambiguous-host'
   | 'store-backlog'
   | 'listener-error'
+  | 'lease-error'
   | (string & {});
 
 /** Payload of every event. */

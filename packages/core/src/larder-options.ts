@@ -2,6 +2,7 @@ import { systemClock, type Clock } from './clock.js';
 import { parseDuration } from './duration.js';
 import { BadOptionError } from './errors.js';
 import { checkOptions } from './options.js';
+import { DEFAULT_LEASE_MS, parseLease } from './store/lease.js';
 import { DEFAULT_NEAR_CACHE_BYTES } from './store/near-cache.js';
 import type { StoreOption } from './store/backends/resolve-store.js';
 
@@ -19,10 +20,20 @@ export interface LarderOptions {
   maxBytes?: number;
   /**
    * SQLite and Redis stores: most bytes of entries kept in process as a near cache (LRU), 0 for none.
-   * Every read still checks the store (tag versions and the entry's fingerprint, one round trip),
-   * so invalidation and other processes' writes are seen as without it. @default 32 MiB
+   * On Redis 6+ the server pushes an invalidation when a copied entry or tag changes, so a hit makes no
+   * round trip; elsewhere every read still checks the store (tag versions and the entry's fingerprint,
+   * one round trip). Either way invalidation and other processes' writes are seen. @default 32 MiB
    */
   nearCacheBytes?: number;
+  /**
+   * SQLite and Redis stores: concurrent misses of one key in every process sharing the store compute
+   * once. The first takes a lease in the store and computes; the others wait for its entry, and run
+   * themselves if it has not come when the lease lapses (a leader that died). A duration (numbers are
+   * seconds), or `false` for none. Overridden per `cached()`, `cacheData()` and `cacheResource()`.
+   * @default '10s'
+   * @example createLarder({ store: 'redis://cache:6379', lease: '30s' })
+   */
+  lease?: number | string | false;
   /**
    * How long a store read may take before it counts as a miss (a duration; numbers are seconds).
    * @default '100ms'
@@ -36,7 +47,7 @@ export interface LarderOptions {
 
 /** Every option of `createLarder()` and `configure()`. */
 export const LARDER_OPTIONS = [
-  'store', 'maxEntries', 'maxBytes', 'nearCacheBytes', 'storeTimeout', 'clock', 'namespace',
+  'store', 'maxEntries', 'maxBytes', 'nearCacheBytes', 'storeTimeout', 'clock', 'namespace', 'lease',
 ] as const satisfies ReadonlyArray<keyof LarderOptions>;
 
 /** {@link LarderOptions} validated, with their defaults filled in: what a larder runs with. */
@@ -50,7 +61,10 @@ export interface LarderSettings {
   readonly maxEntries: number | undefined;
   readonly maxBytes: number | undefined;
   readonly nearCacheBytes: number;
-  readonly namespace: string;
+  /** undefined: the default (`larder`), or what the store URL's `?namespace=` says. */
+  readonly namespace: string | undefined;
+  /** Milliseconds; 0 for no leases. */
+  readonly leaseMs: number;
 }
 
 const DEFAULT_STORE_TIMEOUT_MS = 100;
@@ -85,6 +99,7 @@ export function larderSettings(input: LarderOptions | undefined, factory: 'creat
     maxEntries: options.maxEntries,
     maxBytes: options.maxBytes,
     nearCacheBytes,
-    namespace: options.namespace ?? 'larder',
+    namespace: options.namespace,
+    leaseMs: options.lease === undefined ? DEFAULT_LEASE_MS : parseLease(options.lease, "createLarder({ lease: '30s' })"),
   };
 }

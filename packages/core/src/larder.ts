@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { allTags, CacheSpaces, entryKey, SHARED_STORE_TRACKED_KEYS, spaceTag, syncSize, type CacheSpace } from './store/cache-space.js';
 import type { Clock } from './clock.js';
+import { Leases, RUN, type FleetLead, type FleetTurn } from './store/lease.js';
 import { NearCache } from './store/near-cache.js';
+import { NearTracking } from './store/near-tracking.js';
 import { EntryAccess, type FreshnessLimits, type ReadResult, type WriteSpec } from './store/entry-access.js';
 import type { Entry } from './store/entry.js';
 import { BadOptionError, ResourceError } from './errors.js';
@@ -30,6 +32,9 @@ export class Larder extends EventEmitter {
   /** Event names whose throwing listener was warned about (a handful at most: one per event name). */
   readonly #listenerWarned = new Set<LarderEventName>();
   #closing: Promise<void> | undefined;
+  /** Leases on a shared store (undefined on the memory store), and their default length (0: none). */
+  #leases: Leases | undefined;
+  #leaseMs = 0;
 
   constructor(options?: LarderOptions, factory: 'createLarder' | 'configure' = 'createLarder') {
     super();
@@ -81,7 +86,19 @@ export class Larder extends EventEmitter {
     entries.storeTimeoutMs = settings.storeTimeoutMs;
     entries.tags = new TagVersions(settings.ownStore);
     entries.near = new NearCache(settings.nearCacheBytes);
+    entries.tracked = store.tracking ? new NearTracking(store.tracking, entries.near) : undefined;
     entries.store = store;
+    this.#leaseMs = settings.leaseMs;
+    this.#leases = store.leases && new Leases(store.leases, {
+      timeoutMs: settings.storeTimeoutMs,
+      settled: (key) => entries.settled(key),
+      onError: (key, error) => {
+        if (this.closed) return;
+        const space = this.#spaces.ofKey(key);
+        if (space) space.stats.errors++;
+        this.#emitError(space?.name ?? 'larder', space?.kind ?? 'data', error, 'lease-error', key);
+      },
+    });
   }
 
   /** Per-function and per-route counters: hits, misses, stale hits, errors, entries, bytes and compute time. */
@@ -118,13 +135,12 @@ export class Larder extends EventEmitter {
     this.#assertOpen();
     this.#spaces.empty();
     const entries = this.#entries;
-    entries.tags.clear();
-    entries.near.clear();
+    entries.clearNear();
     await entries.bounded('clear', async () => {
       await entries.store.clear();
       // Writes of computations that read before the clear land after it, stamped with the tag versions
       // they read (which the clear reset): moving both kind tags makes every such entry read as invalidated.
-      await Promise.all([kindTag('data'), kindTag('http')].map((tag) => entries.tags.bump(entries.store, tag)));
+      await Promise.all([kindTag('data'), kindTag('http')].map((tag) => entries.bumpTag(tag)));
     });
   }
 
@@ -145,7 +161,10 @@ export class Larder extends EventEmitter {
       }
       await this.resources.close().catch((error: unknown) => errors.push(error));
       for (const error of errors) this.#emitError('larder', 'resource', error, 'released');
-      await this.#entries.bounded('close', () => this.#entries.store.close());
+      await this.#entries.bounded('close', async () => {
+        await this.#leases?.drain();
+        await this.#entries.store.close();
+      });
     })();
     return this.#closing;
   }
@@ -196,6 +215,28 @@ export class Larder extends EventEmitter {
     return this.#entries.write(space, key, payload, spec, tagVersions);
   }
 
+  /**
+   * @internal A miss on `key`, coordinated with every process sharing the store (store/lease.ts): lead
+   * (compute, then `release()` once the entry is written or known unstorable), or use the entry another
+   * process stored, as `probe` finds it. `leaseMs`: the caller's `lease` (undefined: the larder's; 0: none).
+   * Without a lease to take (memory store, no lease, or `read` failed: the store is down) it leads at once.
+   */
+  lead<T>(key: string, read: ReadResult, leaseMs: number | undefined, probe: () => Promise<T | undefined>): FleetLead | Promise<FleetTurn<T>> {
+    const ms = leaseMs ?? this.#leaseMs;
+    if (!this.#leases || ms === 0 || read.tagVersions === undefined || this.closed) return RUN;
+    return this.#leases.turn(key, ms, probe);
+  }
+
+  /**
+   * @internal A staleWhileRevalidate refresh of `key`: the lease, so that one process of the fleet refreshes,
+   * or undefined when another holds it (or `probe` finds a newer entry). Always granted without leases.
+   */
+  refreshTurn<T>(key: string, leaseMs: number | undefined, probe: () => Promise<T | undefined>): FleetLead | undefined | Promise<FleetLead | undefined> {
+    const ms = leaseMs ?? this.#leaseMs;
+    if (!this.#leases || ms === 0 || this.closed) return RUN;
+    return this.#leases.refresh(key, ms, probe);
+  }
+
   /** @internal Deletes one entry (per-argument `clear`). */
   async forget(space: CacheSpace, key: string): Promise<void> {
     this.#assertOpen();
@@ -230,7 +271,7 @@ export class Larder extends EventEmitter {
   }
 
   #bumpTag(tag: string): Promise<void> {
-    return this.#entries.bounded('invalidate', () => this.#entries.tags.bump(this.#entries.store, tag));
+    return this.#entries.bounded('invalidate', () => this.#entries.bumpTag(tag));
   }
 
   /**

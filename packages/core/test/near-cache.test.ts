@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheData, createLarder } from '../src/index.js';
+import { cacheData, createLarder, type LarderEvent } from '../src/index.js';
 import type { Store } from '../src/adapter.js';
 import { encodeEntryView } from '../src/store/entry.js';
 import { NearCache } from '../src/store/near-cache.js';
@@ -128,6 +128,119 @@ describe('a read through the near cache', () => {
     expect(await inSecond(1)).toEqual({ id: 1, by: 'second' });
     expect(runs).toEqual(['first', 'second']);
     await Promise.all([first.close(), second.close()]);
+  });
+});
+
+/**
+ * A shared store in a Map whose "server" pushes invalidations as Redis client tracking does: for every key
+ * it has read for this process, once anything changes it. `reads` counts the round trips; `duringRead` runs
+ * after a read has looked at the values and before its answer is handled (a push in the same socket chunk).
+ */
+function trackingMapStore() {
+  const values = new Map<string, Buffer>();
+  const watched = new Set<string>();
+  const listeners: Array<(key: string | null) => void> = [];
+  let duringRead: (() => void) | undefined;
+  const counter = { reads: 0 };
+  const push = (key: string | null) => listeners.forEach((listener) => listener(key));
+  const answer = async (keys: readonly string[], first: (value: Buffer | undefined) => Buffer | undefined) => {
+    counter.reads++;
+    keys.forEach((key) => watched.add(key));
+    const found = keys.map((key) => values.get(key));
+    const hook = duringRead;
+    duringRead = undefined;
+    hook?.();
+    return [first(found[0]), ...found.slice(1)];
+  };
+  const change = (key: string) => {
+    // A write ends the watch, for every process (NOLOOP: the writer itself is not told).
+    if (watched.delete(key)) push(key);
+  };
+  const store: Store = {
+    kind: 'tracking-map',
+    tracking: { active: true, onInvalidate: (listener) => void listeners.push(listener) },
+    get: async (key) => values.get(key),
+    getMany: (keys) => answer(keys, (value) => value),
+    peekMany: (keys) => answer(keys, (value) => value && fingerprint(value)),
+    set: async (key, value) => void values.set(key, Buffer.from(value)),
+    delete: async (key) => values.delete(key),
+    clear: async () => values.clear(),
+    close: async () => {},
+  };
+  /** Another process writes `key`: the value changes and the watchers are told. */
+  const writeElsewhere = (key: string, value: Buffer) => {
+    values.set(key, value);
+    change(key);
+  };
+  return { store, values, counter, push, writeElsewhere, onNextRead: (hook: () => void) => (duringRead = hook) };
+}
+
+describe('near copies the store\'s server watches (client tracking)', () => {
+  /** A cached function on a tracking store, primed: one miss, and one hit that checks the copy it wrote. */
+  async function primed() {
+    const shared = trackingMapStore();
+    const larder = createLarder({ store: shared.store, lease: false });
+    let runs = 0;
+    const profile = cacheData(async function profile(id: number) {
+      return { id, run: ++runs };
+    }, { larder });
+    const written = new Promise<LarderEvent>((resolve) => larder.once('set', resolve));
+    await profile(1);
+    const { key } = await written;
+    await profile(1);
+    return { ...shared, larder, profile, key: key!, runs: () => runs };
+  }
+
+  it('serves hits without a round trip until the server says the entry changed', async () => {
+    const { profile, counter, values, key, writeElsewhere } = await primed();
+    const before = counter.reads;
+    for (let i = 0; i < 10; i++) expect(await profile(1)).toEqual({ id: 1, run: 1 });
+    expect(counter.reads).toBe(before);
+
+    writeElsewhere(key, Buffer.from('not an envelope'));
+    values.delete(key);
+    expect(await profile(1)).toEqual({ id: 1, run: 2 });
+    expect(counter.reads).toBeGreaterThan(before);
+  });
+
+  it('does not keep trusting an answer whose key was invalidated while it was on its way', async () => {
+    const { profile, counter, key, push, onNextRead, larder } = await primed();
+    push(key);
+    // The answer and the push that makes it stale arrive together: the answer is used once, not kept.
+    onNextRead(() => push(key));
+    await profile(1);
+    const after = counter.reads;
+    await profile(1);
+    expect(counter.reads).toBe(after + 1);
+    await larder.close();
+  });
+
+  it('drops every copy and tag version when the server says everything may have changed (a disconnect, a flush)', async () => {
+    const { profile, counter, push } = await primed();
+    const before = counter.reads;
+    push(null);
+    await profile(1);
+    expect(counter.reads).toBe(before + 1);
+  });
+
+  it('stops trusting a tag version this process moved, without waiting for a push', async () => {
+    // The server does not tell a connection about its own writes (NOLOOP).
+    const { store } = trackingMapStore();
+    const larder = createLarder({ store });
+    const space = larder.space('near-tracked', 'nearTracked', 'http');
+    const key = larder.entryKey(space, 'page');
+    async function page(): Promise<string> {
+      const read = await larder.read(space, key, ['team:red']);
+      if (read.state === 'fresh') return 'hit';
+      const written = new Promise((resolve) => larder.once('set', resolve));
+      larder.write(space, key, Buffer.from('page'), { freshForMs: Infinity, staleForMs: 0 }, read.tagVersions);
+      await written;
+      return 'computed';
+    }
+    expect([await page(), await page(), await page()]).toEqual(['computed', 'hit', 'hit']);
+    await larder.invalidate('team:red');
+    expect(await page()).toBe('computed');
+    await larder.close();
   });
 });
 

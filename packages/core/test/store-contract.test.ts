@@ -16,6 +16,10 @@ import { resolveStore } from '../src/store/backends/resolve-store.js';
 import { RedisServer, maybeRedis } from '../../../test/support/redis-server.js';
 import { eventually } from '../../../test/support/async.js';
 import { sqliteKeys } from '../../../test/support/sqlite.js';
+import { takeWarnings } from '../../../test/support/quiet.js';
+
+/** The one warning a store that cannot be reached prints, naming it. */
+const unreachable = (where: string) => [expect.objectContaining({ code: 'LARDER_STORE_UNREACHABLE', message: expect.stringContaining(where) })];
 
 const redis = await maybeRedis();
 const scratch = mkdtempSync(join(tmpdir(), 'larder-stores-'));
@@ -315,6 +319,7 @@ describe('SQLite store', () => {
     await expect(store.get('e:a')).rejects.toThrow(/SQLITE_CANTOPEN/);
     await expect(store.set('e:a', bytes('A'))).rejects.toThrow();
     await expect(store.getMany(['e:a'])).rejects.toThrow();
+    await eventually(() => expect(takeWarnings()).toEqual(unreachable(scratch)));
   });
 });
 
@@ -389,6 +394,7 @@ describe.skipIf(!redis)('with a real redis-server', () => {
       try {
         const store = track(resolveStore(down.url, { clock: systemClock, namespace: ns() }));
         await expectQuickRejection(store.get('e:a'));
+        expect(takeWarnings()).toEqual(unreachable(`redis://127.0.0.1:${down.port}`));
         await expectQuickRejection(store.set('e:a', bytes('A'), 1_000));
         await expectQuickRejection(store.getMany(['e:a', 'e:b']));
         await expectQuickRejection(store.delete('e:a'));
@@ -422,6 +428,7 @@ describe.skipIf(!redis)('with a real redis-server', () => {
       const down = await RedisServer.reserve();
       const store = resolveStore(down.url, { clock: systemClock });
       await expectQuickRejection(store.get('e:a'));
+      expect(takeWarnings()).toEqual(unreachable(`redis://127.0.0.1:${down.port}`));
       const started = Date.now();
       await store.close();
       expect(Date.now() - started).toBeLessThan(500);

@@ -5,6 +5,7 @@ import type { Larder } from '../larder.js';
 import { checkOptions } from '../options.js';
 import { identify, type FunctionIdentity } from './identity.js';
 import { namedArguments } from './params.js';
+import { parseLease } from '../store/lease.js';
 
 /** Options shared by `cacheData` and `cacheResource`. */
 export interface CachedFunctionOptions {
@@ -28,16 +29,25 @@ export interface CachedFunctionOptions {
   name?: string;
   /** The larder whose store and events are used. @default the default larder */
   larder?: Larder;
+  /**
+   * On a store shared by several processes (SQLite, Redis): how long the process computing a missing
+   * value holds the others waiting for it before they compute themselves; `false` for no lease. Set it
+   * above the function's slowest run. (`cacheResource` keeps its values in process: it has none to share.)
+   * @default the larder's `lease` ('10s')
+   */
+  lease?: number | string | false;
 }
 
 /** The options every cached function takes; each factory adds its own. */
-export const FUNCTION_OPTIONS = ['ttl', 'maxEntries', 'hashFuncs', 'name', 'larder'] as const satisfies ReadonlyArray<keyof CachedFunctionOptions>;
+export const FUNCTION_OPTIONS = ['ttl', 'maxEntries', 'hashFuncs', 'name', 'larder', 'lease'] as const satisfies ReadonlyArray<keyof CachedFunctionOptions>;
 
 export interface FunctionSpec extends FunctionIdentity {
   ttlMs: number;
   maxEntries: number;
   hashFuncs: NormalizedHashFuncs | undefined;
   larder: Larder | undefined;
+  /** The `lease` option in milliseconds (0: none); undefined: the larder's. */
+  leaseMs: number | undefined;
 }
 
 /**
@@ -75,6 +85,7 @@ export function functionSpec(
     maxEntries: maxEntries ?? Infinity,
     hashFuncs: checked.hashFuncs === undefined ? undefined : normalizeHashFuncs(checked.hashFuncs),
     larder,
+    leaseMs: checked.lease === undefined ? undefined : parseLease(checked.lease, `${name}(fn, { lease: '30s' })`),
   };
 }
 

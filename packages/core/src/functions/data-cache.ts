@@ -8,6 +8,8 @@ import { copiesOf } from './result-copies.js';
 import { deserializeResult, isJsonResult, isPlainV8Result, serializeResult } from './serialize.js';
 import { SingleFlight } from './single-flight.js';
 
+type FreshRead = Extract<ReadResult, { state: 'fresh' }>;
+
 /** Options of `cacheData()`. */
 export interface CacheDataOptions<Args extends readonly unknown[] = any[]> extends CachedFunctionOptions {
   /**
@@ -101,10 +103,24 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options?: Ca
     return payload;
   }
 
-  function refreshInBackground(larder: Larder, space: CacheSpace, key: string, thisArg: unknown, args: unknown[], tagVersions: ReadResult['tagVersions']): void {
+  /** The entry if it is fresh now (read as the call reads it): what a process waiting for another's computation looks for. */
+  async function freshEntry(reread: () => ReturnType<Larder['read']>): Promise<FreshRead | undefined> {
+    const read = await reread();
+    return read.state === 'fresh' ? read : undefined;
+  }
+
+  function refreshInBackground(larder: Larder, space: CacheSpace, key: string, thisArg: unknown, args: unknown[], tagVersions: ReadResult['tagVersions'], reread: () => ReturnType<Larder['read']>): void {
     flightsOf(space)
       .refreshes.run(key, async () => {
-        await compute(larder, space, key, thisArg, args, tagVersions);
+        // One process of the fleet refreshes; the others keep serving the stale value meanwhile.
+        const turn = await larder.refreshTurn(key, spec.leaseMs, () => freshEntry(reread));
+        if (!turn) return;
+        let stored = false;
+        try {
+          stored = (await compute(larder, space, key, thisArg, args, tagVersions)) !== undefined;
+        } finally {
+          turn.release(stored);
+        }
       })
       .catch((error: unknown) => {
         larder.emitEvent('error', { cache: spec.name, kind: 'data', key, reason: 'compute-error', error });
@@ -117,24 +133,39 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options?: Ca
     if (larder.listenerCount('hit') > 0) larder.emitEvent('hit', { cache: spec.name, kind: 'data', key, ageMs });
   }
 
-  async function lookup(larder: Larder, space: CacheSpace, key: string, thisArg: unknown, args: unknown[], reading: ReturnType<Larder['read']>): Promise<() => unknown> {
+  /** `reread`: the same read again (its tags and limits), for a wait on another process. */
+  async function lookup(larder: Larder, space: CacheSpace, key: string, thisArg: unknown, args: unknown[], reading: ReturnType<Larder['read']>, reread: () => ReturnType<Larder['read']>): Promise<() => unknown> {
     const read = await reading;
     if (read.state !== 'miss') {
       if (read.state === 'fresh') hit(larder, space, key, read.ageMs);
       else {
         space.stats.stale++;
         larder.emitEvent('stale', { cache: spec.name, kind: 'data', key, ageMs: read.ageMs, reason: 'stale-while-revalidate' });
-        refreshInBackground(larder, space, key, thisArg, args, read.tagVersions);
+        refreshInBackground(larder, space, key, thisArg, args, read.tagVersions, reread);
       }
       const copies = copiesOf(larder);
       const { payload } = read.entry;
       return () => copies.copy(payload);
     }
+    // Another process sharing the store may be computing it already: wait for its entry (store/lease.ts).
+    const turn = await larder.lead(key, read, spec.leaseMs, () => freshEntry(reread));
+    if (turn.kind === 'found') {
+      hit(larder, space, key, turn.value.ageMs);
+      const copies = copiesOf(larder);
+      const { payload } = turn.value.entry;
+      return () => copies.copy(payload);
+    }
     space.stats.misses++;
     const started = performance.now();
-    const payload = await compute(larder, space, key, thisArg, args, read.tagVersions);
+    let payload: Buffer | undefined;
+    try {
+      payload = await compute(larder, space, key, thisArg, args, read.tagVersions);
+    } finally {
+      turn.release(payload !== undefined);
+    }
     larder.emitEvent('miss', { cache: spec.name, kind: 'data', key, reason: read.reason, durationMs: performance.now() - started });
-    return () => deserializeResult(payload);
+    const computed = payload;
+    return () => deserializeResult(computed);
   }
 
   const cached = {
@@ -160,7 +191,8 @@ export function cacheData<F extends (...args: any[]) => any>(fn: F, options?: Ca
         hit(larder, space, key, read.ageMs);
         return copiesOf(larder).copy(read.entry.payload);
       }
-      return (await flights.run(key, () => lookup(larder, space, key, this, args, read)))();
+      const reread = () => larder.read(space, key, tags, limits);
+      return (await flights.run(key, () => lookup(larder, space, key, this, args, read, reread)))();
     },
   }[spec.name] as (...args: unknown[]) => Promise<unknown>;
 

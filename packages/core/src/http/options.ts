@@ -4,6 +4,7 @@ import { checkOptions } from '../options.js';
 import { normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash/hash.js';
 import type { Larder } from '../larder.js';
 import { SHARED_CACHE_STATUSES } from './shared-cache.js';
+import { parseLease } from '../store/lease.js';
 
 /** Options of `cached()` (Express and Koa alike). `Req` is `req` in Express and `ctx` in Koa. */
 export interface CachedOptions<Req = any> {
@@ -64,6 +65,12 @@ export interface CachedOptions<Req = any> {
    * @default true
    */
   invalidateOnWrite?: boolean;
+  /**
+   * On a store shared by several processes (SQLite, Redis): how long the process running the handler
+   * for a missing response holds the others waiting for it before they run it themselves; `false` for
+   * no lease. Set it above the route's slowest response. @default the larder's `lease` ('10s')
+   */
+  lease?: number | string | false;
 }
 
 export interface RouteConfig {
@@ -91,12 +98,14 @@ export interface RouteConfig {
   tags: ((req: any) => readonly string[]) | undefined;
   debugHeaders: boolean;
   invalidateOnWrite: boolean;
+  /** Milliseconds, 0 for none; undefined: the larder's. */
+  leaseMs: number | undefined;
 }
 
 const DEFAULTS = { statuses: [200], maxBodyBytes: 8 * 1024 * 1024, methods: ['GET', 'HEAD'] } as const;
 const CACHED_OPTIONS = [
   'mode', 'ttl', 'larder', 'statuses', 'maxBodyBytes', 'vary', 'key', 'exclude', 'include', 'hashFuncs', 'methods',
-  'shareAuthenticated', 'unkeyed', 'staleWhileRevalidate', 'staleIfError', 'tags', 'debugHeaders', 'invalidateOnWrite',
+  'shareAuthenticated', 'unkeyed', 'staleWhileRevalidate', 'staleIfError', 'tags', 'debugHeaders', 'invalidateOnWrite', 'lease',
 ] as const satisfies ReadonlyArray<keyof CachedOptions>;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -186,6 +195,7 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
     tags: tagList ? () => tagList : (options.tags as RouteConfig['tags']),
     debugHeaders: options.debugHeaders === true,
     invalidateOnWrite: options.invalidateOnWrite !== false,
+    leaseMs: options.lease === undefined ? undefined : parseLease(options.lease, "cached({ ttl: '5m', lease: '30s' })"),
   });
 }
 

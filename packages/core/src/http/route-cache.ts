@@ -14,6 +14,18 @@ import { isWrite, markCachedRead, pathTag } from './write-invalidation.js';
 import { strippedFieldMessage, watchStripped, type FieldSource } from './stripped-fields.js';
 import { isAbsoluteForm } from './target.js';
 import { LEADER_WAIT_MS, Leaders, type Leader } from './leaders.js';
+import type { FleetLead, FleetTurn } from '../store/lease.js';
+
+/** A fresh entry another process stored, as this request would replay it (see #freshRead). */
+interface FleetEntry {
+  read: Extract<ReadResult, { state: 'fresh' }>;
+  outcome: LeaderOutcome;
+}
+
+/** The answer to a detached refresh that another process is doing: no client reads it. */
+const NOTHING: ReplayPlan = { status: 204, headers: [], body: undefined };
+/** After another process was found refreshing a key, this one tries again no sooner than this. */
+const REFRESH_RETRY_MS = 1_000;
 
 /** What an adapter must do with a request. */
 export type Decision =
@@ -144,17 +156,17 @@ export class RouteCache {
     const vary = read.state !== 'miss' ? (read.entry.header.meta as { vary?: string[] } | undefined)?.vary : undefined;
     if (vary) {
       const secondary = this.#read(larder, space, `${key}~${varyKey(vary, facts)}`, tags);
-      const judge = (result: ReadResult) => this.#judge(larder, space, key, facts, result, refresh, turn);
+      const judge = (result: ReadResult) => this.#judge(larder, space, key, tags, facts, result, refresh, turn);
       return secondary instanceof Promise ? secondary.then(judge) : judge(secondary);
     }
-    return this.#judge(larder, space, key, facts, read, refresh, turn);
+    return this.#judge(larder, space, key, tags, facts, read, refresh, turn);
   }
 
   #verdict(read: ReadResult, facts: RequestFacts, now: number, refresh: boolean): Verdict {
     return this.config.mode === 'http' ? judgeHttp(read, facts.headers, now, refresh) : judgeRoute(read, this.config.swrMs, this.config.sieMs, now, refresh);
   }
 
-  #judge(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
+  #judge(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts, read: ReadResult, refresh: boolean, turn: number): Decision | Promise<Decision> {
     // An asynchronous read settles its turn now, whatever it found; a synchronous one looks only on a miss.
     const leader = turn === 0 ? undefined : this.#leaders.leaderFor(key, turn);
     const { debugHeaders: reasons, vary } = this.config;
@@ -176,7 +188,60 @@ export class RouteCache {
     }
     const waitFor = turn === 0 ? this.#leaders.leaderFor(key, 0) : leader;
     if (waitFor && !refresh) return this.#wait(larder, space, key, facts, read, waitFor, 0);
-    return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh);
+    // Other processes sharing the store may be running this route for this key (store/lease.ts).
+    const probe = () => this.#freshRead(larder, space, key, tags, facts);
+    if (refresh) {
+      const refreshing = larder.refreshTurn(key, this.config.leaseMs, probe);
+      const refreshOrNot = (granted: FleetLead | undefined): Decision => {
+        if (granted) return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh, granted.release);
+        // Another process is refreshing it: stale hits here start no refresh attempt for a while.
+        setTimeout(() => this.#refreshing.delete(key), REFRESH_RETRY_MS).unref();
+        return { kind: 'replay', plan: NOTHING, refresh: false };
+      };
+      return refreshing instanceof Promise ? refreshing.then(refreshOrNot) : refreshOrNot(refreshing);
+    }
+    const fleetTurn = larder.lead(key, read, leases(facts, verdict) ? this.config.leaseMs : 0, probe);
+    if (fleetTurn instanceof Promise) return this.#fleet(larder, space, key, facts, read, verdict, fleetTurn);
+    return this.#lead(larder, space, key, facts, read.tagVersions, verdict, refresh, fleetTurn.release);
+  }
+
+  /**
+   * Waits for the fleet: leads (with the lease) or replays what another process stored. Requests of this
+   * process for the same key wait behind this one, as behind a leader of this process (at most LEADER_WAIT_MS).
+   */
+  #fleet(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, read: ReadResult, verdict: Extract<Verdict, { kind: 'lead' }>, turn: Promise<FleetTurn<FleetEntry>>): Promise<Decision> {
+    const settle = this.#leaders.lead(key);
+    return turn.then(
+      (result) => {
+        if (result.kind === 'found') {
+          const { read: found, outcome } = result.value;
+          settle(outcome);
+          space.stats.hits++;
+          larder.emitEvent('hit', { cache: space.name, kind: 'http', key, ageMs: found.ageMs });
+          return { kind: 'replay', plan: planReplay(found.entry, facts, 'HIT', found.ageMs, undefined, this.config.vary), refresh: false };
+        }
+        // The requests behind this one now wait for its handler.
+        return this.#lead(larder, space, key, facts, read.tagVersions, verdict, false, result.release, settle);
+      },
+      (error: unknown) => {
+        settle(undefined);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * The entry this request would replay, if there is one now (the secondary one when the response varies;
+   * in mode 'http', one this request's own verdict takes as a hit).
+   */
+  async #freshRead(larder: Larder, space: CacheSpace, key: string, tags: readonly string[], facts: RequestFacts): Promise<FleetEntry | undefined> {
+    const read = await larder.read(space, key, tags);
+    if (read.state !== 'fresh') return undefined;
+    const vary = (read.entry.header.meta as { vary?: string[] } | undefined)?.vary;
+    const varyHash = vary ? varyKey(vary, facts) : '';
+    const found = vary ? await larder.read(space, `${key}~${varyHash}`, tags) : read;
+    if (found.state !== 'fresh' || this.#verdict(found, facts, larder.clock.now(), false).kind !== 'hit') return undefined;
+    return { read: found, outcome: { entry: found.entry, vary: vary ?? [], varyHash } };
   }
 
   /** Whether a stale hit starts a refresh: none running, or one that never finished (its handler hangs) past the bound. */
@@ -220,11 +285,16 @@ export class RouteCache {
     return this.#lead(larder, space, key, facts, read.tagVersions, { ...fallback, kind: 'lead', reason: 'absent' }, false);
   }
 
-  #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, verdict: Extract<Verdict, { kind: 'lead' }>, refresh: boolean): Decision {
+  /** `release`: the fleet lease, released once the response is stored (true) or known unstorable (false). */
+  /**
+   * Runs the handler for a miss. `release` ends the fleet lease this request holds; `held` is the settle
+   * of the leader this request already registered while it waited for the fleet.
+   */
+  #lead(larder: Larder, space: CacheSpace, key: string, facts: RequestFacts, tagVersions: Record<string, string> | undefined, verdict: Extract<Verdict, { kind: 'lead' }>, refresh: boolean, release?: (stored: boolean) => void, held?: (outcome: LeaderOutcome | undefined) => void): Decision {
     const { fallback, fallbackUntil, revalidate, reason: missReason } = verdict;
     space.stats.misses++;
     larder.emitEvent('miss', { cache: space.name, kind: 'http', key, reason: missReason });
-    const settle = this.#leaders.lead(key);
+    const settle = held ?? this.#leaders.lead(key);
     const capture = new Capture({
       config: this.config,
       larder,
@@ -239,6 +309,7 @@ export class RouteCache {
       onUnkeyedRead: (route, input, kind) => this.#warnUnkeyed(route, input, kind),
       settle: (result) => {
         if (refresh) this.#refreshing.delete(key);
+        release?.(result !== undefined);
         settle(result);
       },
     });
@@ -292,6 +363,16 @@ export class RouteCache {
     }
     process.emitWarning(message, { code });
   }
+}
+
+/**
+ * Whether a miss takes part in the fleet's lease. Not a HEAD: its response is never stored (head-miss), so
+ * GETs elsewhere would wait for nothing. Not a revalidation every request must make (a stored `no-cache`, a
+ * request's `no-cache` or `max-age=0`): another process's answer could not be reused, and waiting for it
+ * would only put the revalidations in a row.
+ */
+function leases(facts: RequestFacts, verdict: Extract<Verdict, { kind: 'lead' }>): boolean {
+  return facts.method !== 'HEAD' && verdict.reason !== 'no-cache' && verdict.reason !== 'request-directive';
 }
 
 /** RFC 9111 §5.2.1.7: `only-if-cached` and no stored response to answer with. */

@@ -12,7 +12,9 @@ export function settleWithin<T>(run: () => Promise<T>, ms: number, onTimeout: ()
   if (!(ms < 2 ** 31)) return operation;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+    // Timers run before I/O callbacks: after the event loop was blocked for longer than the timeout, an
+    // answer already in the socket would lose to it. Deciding in the check phase lets it win.
+    timer = setTimeout(() => setImmediate(() => reject(onTimeout())), ms);
   });
   return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
 }

@@ -5,6 +5,7 @@ import { attempt, settleWithin } from './bounded.js';
 import { decodeEntry, encodeEntryView, type Entry, type EntryHeader } from './entry.js';
 import type { LarderEvent, LarderEventName, LarderReason } from '../events.js';
 import type { NearCache } from './near-cache.js';
+import type { NearTracking } from './near-tracking.js';
 import type { Store } from './store.js';
 import { stampedTags, tagKey, tagsCurrent, versionsAt, type TagVersions } from './tags.js';
 
@@ -54,6 +55,8 @@ export class EntryAccess {
   tags!: TagVersions;
   /** Copies of a shared store's entries, checked against it on every read (near-cache.ts). */
   near!: NearCache;
+  /** With a store that pushes invalidations: what its server watches for this process (near-tracking.ts). */
+  tracked: NearTracking | undefined;
   /**
    * Envelopes already verified, by the identity of their bytes. The memory store hands back the
    * very Buffer it holds, so a memory hit skips the checksum; bytes from SQLite or Redis are new
@@ -65,6 +68,8 @@ export class EntryAccess {
    * `@keyv/sqlite` deletes with a SELECT then a DELETE, which would remove a value set in between.
    */
   readonly #dropping = new Map<string, Promise<void>>();
+  /** Writes on their way to the store, by key: a lease is released once its entry has landed (lease.ts). */
+  readonly #writing = new Map<string, Promise<unknown>>();
   readonly #emit: (name: LarderEventName, event: LarderEvent) => void;
   /** Bytes of writes handed to the store and not settled yet (see MAX_PENDING_WRITE_BYTES). */
   #pendingBytes = 0;
@@ -87,16 +92,30 @@ export class EntryAccess {
         return this.#readFailed(space, key, error, 'store-error');
       }
     }
+    const tracked = this.tracked;
+    if (tracked?.active) {
+      // The server watches this copy and these tag versions for us: unchanged until it pushes otherwise.
+      const copy = this.near.get(key);
+      const tagVersions = copy?.trusted ? tracked.versions(names) : undefined;
+      if (tagVersions) return this.#judge(space, key, copy!.bytes, tagVersions, limits);
+    }
     return this.#readAsync(space, key, names, limits);
   }
 
   async #readAsync(space: CacheSpace, key: string, names: readonly string[], limits: FreshnessLimits | undefined): Promise<ReadResult> {
     const keys = [key, ...names.map(tagKey)];
     try {
-      const values = await this.bounded('read', () => this.#fetch(keys));
+      // An entry this process just dropped (corrupt, expired, invalidated) is read again once it is gone:
+      // reading it before would find the same dead bytes (a lease's second look does that at once).
+      const dropping = this.#dropping.get(key);
+      const { values, watched } = await this.bounded('read', () => (dropping ? dropping.then(() => this.#fetch(keys, names)) : this.#fetch(keys, names)));
       const bytes = values[0];
       const result = this.#judge(space, key, bytes, versionsAt(names, values, 1), limits);
-      if (result.state !== 'miss' && bytes && this.store.peekMany && this.near.peek(key)?.bytes !== bytes) this.#keepNear(key, bytes, result.entry);
+      if (result.state !== 'miss' && bytes && this.store.peekMany) {
+        if (this.near.peek(key)?.bytes !== bytes) this.#keepNear(key, bytes, result.entry);
+        const copy = this.near.peek(key);
+        if (copy?.bytes === bytes && watched) copy.trusted = watched(key);
+      }
       return result;
     } catch (error) {
       // A copy is checked by a cheaper command than a whole read (GETRANGE, not MGET), which a foreign
@@ -121,7 +140,25 @@ export class EntryAccess {
    * The entry's bytes and the tag versions. With a copy of the entry in process, the store is asked
    * for the entry's fingerprint only, and the copy stands in for the bytes while the store holds the same.
    */
-  async #fetch(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
+  async #fetch(keys: readonly string[], names: readonly string[]): Promise<{ values: Array<Buffer | undefined>; watched?: (key: string) => boolean }> {
+    const tracked = this.tracked;
+    // Nothing read while tracking is off (not confirmed yet, or RESP2) is ever trusted: no need to watch it.
+    if (!tracked?.active) return { values: await this.#fetchValues(keys) };
+    const began = tracked.begin(keys);
+    let values: Array<Buffer | undefined>;
+    try {
+      values = await this.#fetchValues(keys);
+    } catch (error) {
+      tracked.end(keys, false);
+      throw error;
+    }
+    const watched = tracked.end(keys, began);
+    const versions = versionsAt(names, values, 1);
+    for (const tag of names) if (watched(tagKey(tag))) tracked.keepVersion(tag, versions[tag]!);
+    return { values, watched };
+  }
+
+  async #fetchValues(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
     const store = this.store;
     const key = keys[0]!;
     const copy = store.peekMany ? this.near.get(key) : undefined;
@@ -198,6 +235,7 @@ export class EntryAccess {
       return entry;
     }
     this.#verified.set(bytes, entry);
+    this.tracked?.touched(key);
     if (this.store.peekMany) this.#keepNear(key, bytes, entry);
     const ttlMs = staleUntil === null ? undefined : Math.max(1, Math.ceil(staleUntil - now));
     const evicted = space.index.add(key, bytes.length, staleUntil ?? Infinity, now);
@@ -209,6 +247,7 @@ export class EntryAccess {
     const dropping = this.#dropping.get(key);
     const set = () => attempt(() => this.store.set(key, bytes, ttlMs));
     const stored = dropping ? dropping.then(set) : set();
+    if (!this.store.getSync) this.#track(this.#writing, key, stored);
     this.#pendingBytes += bytes.length;
     stored
       .finally(() => (this.#pendingBytes -= bytes.length))
@@ -237,7 +276,28 @@ export class EntryAccess {
   /** Deletes an entry from the store, and its copy from the near cache. */
   forget(key: string): Promise<boolean> {
     this.near.delete(key);
+    this.tracked?.touched(key);
     return this.bounded('delete', () => this.store.delete(key));
+  }
+
+  /** Moves a tag to a new version (see tags.ts); the version held in process is dropped first. */
+  bumpTag(tag: string): Promise<void> {
+    this.tracked?.touched(tagKey(tag));
+    return this.tags.bump(this.store, tag);
+  }
+
+  /** Forgets every copy and tag version held in process (the store is being cleared). */
+  clearNear(): void {
+    this.tags.clear();
+    this.near.clear();
+    this.tracked?.clear();
+  }
+
+  /** Settles when the writes of `key` and of its variants (`key~…`, see capture.ts) issued so far have landed or failed. */
+  async settled(key: string): Promise<void> {
+    const pending: Array<Promise<unknown>> = [];
+    for (const [written, write] of this.#writing) if (written === key || written.startsWith(`${key}~`)) pending.push(write);
+    await Promise.allSettled(pending);
   }
 
   #drop(space: CacheSpace, key: string): void {
@@ -248,10 +308,16 @@ export class EntryAccess {
     );
     // An in-process store (getSync) applies operations in call order; only remote stores can reorder them.
     if (this.store.getSync) return;
-    this.#dropping.set(key, deleted);
-    void deleted.then(() => {
-      if (this.#dropping.get(key) === deleted) this.#dropping.delete(key);
-    });
+    this.#track(this.#dropping, key, deleted);
+  }
+
+  /** Keeps `promise` under `key` until it settles (unless a later one replaced it). */
+  #track<T>(map: Map<string, Promise<T>>, key: string, promise: Promise<T>): void {
+    map.set(key, promise);
+    const done = (): void => {
+      if (map.get(key) === promise) map.delete(key);
+    };
+    promise.then(done, done);
   }
 
   #emitError(space: CacheSpace, error: unknown, reason: LarderReason, key: string): void {

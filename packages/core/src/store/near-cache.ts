@@ -6,6 +6,11 @@ export interface NearCopy {
   readonly bytes: Buffer;
   readonly entry: Entry;
   readonly fingerprint: Buffer;
+  /**
+   * Whether the store's server watches this copy for this process (near-tracking.ts): it then pushes an
+   * invalidation when the entry changes, and the copy is used without asking the store.
+   */
+  trusted: boolean;
 }
 
 /** Default bound of a larder's near cache: the bytes of the entries it holds. */
@@ -14,10 +19,12 @@ export const DEFAULT_NEAR_CACHE_BYTES = 32 * 1024 * 1024;
 /**
  * Copies of entries read from or written to a shared store (SQLite, Redis), bounded by bytes (LRU).
  *
- * A copy is never trusted alone: each read still asks the store, in its one round trip, for the tag
- * versions and the entry's fingerprint (`Store.peekMany`) instead of its bytes. The copy is used when
- * the store still holds exactly that entry, so invalidation, `clear()` and overwrites by other
+ * Without tracking, a copy is never trusted alone: each read still asks the store, in its one round trip,
+ * for the tag versions and the entry's fingerprint (`Store.peekMany`) instead of its bytes. The copy is
+ * used when the store still holds exactly that entry, so invalidation, `clear()` and overwrites by other
  * processes are seen as before; what is saved is moving, checking and decoding the value again.
+ * With tracking (Redis over RESP3), a copy the server watches is {@link NearCopy.trusted} and used
+ * without a round trip until the server says it changed (near-tracking.ts).
  */
 export class NearCache {
   readonly #maxBytes: number;
@@ -71,6 +78,12 @@ export class NearCache {
     return this.#copies.get(key);
   }
 
+  /** The copy of `key` stays, but is checked against the store again before it is used. */
+  untrust(key: string): void {
+    const copy = this.#copies.get(key);
+    if (copy) copy.trusted = false;
+  }
+
   delete(key: string): void {
     const copy = this.#copies.get(key);
     if (!copy) return;
@@ -85,10 +98,10 @@ export class NearCache {
 }
 
 function ownBuffer(bytes: Buffer, entry: Entry): NearCopy {
-  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return { bytes, entry, fingerprint: fingerprint(bytes) };
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length) return { bytes, entry, fingerprint: fingerprint(bytes), trusted: false };
   const own = Buffer.allocUnsafeSlow(bytes.length);
   bytes.copy(own);
   const start = entry.payload.byteOffset - bytes.byteOffset;
   const payload = entry.payload.buffer === bytes.buffer && start >= 0 ? own.subarray(start, start + entry.payload.length) : entry.payload;
-  return { bytes: own, entry: { header: entry.header, payload }, fingerprint: fingerprint(own) };
+  return { bytes: own, entry: { header: entry.header, payload }, fingerprint: fingerprint(own), trusted: false };
 }

@@ -1,3 +1,5 @@
+import type { LeaseBackend } from './lease.js';
+
 /**
  * The boundary every backend implements: bytes in, bytes out. Larder encodes its own envelopes
  * (see entry.ts), so a store never interprets values and never runs them through a JSON serializer.
@@ -27,6 +29,27 @@ export interface Store {
    * can be checked against the store in the same round trip as the tag versions (see near-cache.ts).
    */
   peekMany?(keys: readonly string[]): Promise<Array<Buffer | undefined>>;
+  /**
+   * Shared stores may offer leases, so that one process computes a cold key while the others wait for
+   * its entry (lease.ts). Absent on in-process stores, where single-flight already runs a miss once.
+   */
+  readonly leases?: LeaseBackend;
+  /**
+   * Stores whose server tells this process when a key it read changes (Redis client tracking, RESP3):
+   * a copy held in process is then good until a push says otherwise, and a hit needs no round trip.
+   */
+  readonly tracking?: StoreTracking;
+}
+
+/** Invalidations a store's server pushes for the keys this process has read (see near-tracking.ts). */
+export interface StoreTracking {
+  /** Whether pushes arrive now: connected, with tracking on. Copies taken while it was false are never trusted. */
+  readonly active: boolean;
+  /**
+   * `listener(key)`: the store key changed — written, deleted, expired or evicted, by any process.
+   * `listener(null)`: every key may have changed (the connection dropped, or the database was flushed).
+   */
+  onInvalidate(listener: (key: string | null) => void): void;
 }
 
 /** What a fingerprint keeps of a value: its first `head` bytes, its last `tail` bytes (they overlap in short values), then its length. */
@@ -52,3 +75,5 @@ export function fingerprintOf(head: Buffer, tail: Buffer, length: number): Buffe
 /** Keys Larder writes. Tag versions live beside entries so that every process sharing a store sees them. */
 export const TAG_PREFIX = 't:';
 export const ENTRY_PREFIX = 'e:';
+/** Keys of leases (lease.ts): the entry key they guard, behind this prefix. */
+export const LEASE_PREFIX = 'l:';

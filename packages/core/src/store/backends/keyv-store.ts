@@ -1,6 +1,8 @@
 import { Keyv, type DeserializedData, type KeyvStoreAdapter } from 'keyv';
-import type { Store } from '../store.js';
+import type { LeaseBackend } from '../lease.js';
+import type { Store, StoreTracking } from '../store.js';
 import { expiredBlobCondition, type RawAccess } from './raw-access.js';
+import { settleWithin } from './settle-within.js';
 
 /** The backend behind a {@link KeyvStore}, as reported in events and errors. */
 export type KeyvStoreKind = 'sqlite' | 'redis' | 'keyv';
@@ -22,6 +24,15 @@ export interface KeyvStoreOptions {
   sweepIntervalMs?: number;
   /** Byte-level value access for stores Larder builds itself (see raw-access.ts). @default Keyv's records */
   raw?: RawAccess;
+  /** Leases for the stores Larder builds itself (sqlite-lease.ts, redis-lease.ts). */
+  leases?: LeaseBackend;
+  /** Invalidations pushed by the server (redis-link.ts). */
+  tracking?: StoreTracking;
+  /**
+   * A connection Larder manages itself (redis-link.ts): `ready()` is awaited before each command (it
+   * rejects while the server is unreachable), and `close()` replaces Keyv's disconnect.
+   */
+  connection?: { ready(): unknown; close(): Promise<void> };
 }
 
 /** Options of {@link KeyvStore.fromAdapter}. */
@@ -61,6 +72,9 @@ export class KeyvStore implements Store {
   readonly #raw: RawAccess | undefined;
   /** Only with raw access: a Keyv record has no fingerprint short of reading it whole. */
   readonly peekMany?: (keys: readonly string[]) => Promise<Array<Buffer | undefined>>;
+  readonly leases: LeaseBackend | undefined;
+  readonly tracking: StoreTracking | undefined;
+  readonly #connection: KeyvStoreOptions['connection'];
   /** Settles when the Redis client's connection attempt in flight (if any) reports `ready` or `error`. */
   #dialing: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -81,6 +95,9 @@ export class KeyvStore implements Store {
 
   constructor(keyv: Keyv, options: KeyvStoreOptions = {}) {
     this.keyv = keyv;
+    this.leases = options.leases;
+    this.tracking = options.tracking;
+    this.#connection = options.connection;
     const raw = (this.#raw = options.raw);
     if (raw) {
       this.peekMany = async (keys) => {
@@ -92,7 +109,7 @@ export class KeyvStore implements Store {
     this.kind = options.kind ?? detectKind(adapter);
     keyv.throwOnErrors = true;
     keyv.on('error', ignore);
-    this.#watchDialing(adapter);
+    if (!this.#connection) this.#watchDialing(adapter);
     const interval = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     if (interval > 0 && isSqlite(adapter)) {
       this.#sweeper = setInterval(() => this.sweepExpired().catch(ignore), interval).unref();
@@ -174,6 +191,11 @@ export class KeyvStore implements Store {
     return rows.length;
   }
 
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
   /** Disconnects the backend. Idempotent; never rejects (there is nothing left to do with a failure). */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -182,20 +204,25 @@ export class KeyvStore implements Store {
 
   async #shutdown(): Promise<void> {
     clearInterval(this.#sweeper);
+    if (this.#connection) {
+      await this.#connection.close();
+      await this.#raw?.close?.();
+      return;
+    }
     const adapter = this.#adapter();
     // node-redis does not destroy a socket that is still connecting when the client is destroyed: that
     // socket then connects anyway and keeps the process alive. Let the attempt in flight finish first.
     if (this.#dialing && adapter.client?.isOpen && adapter.client.isReady === false) {
-      await withTimeout(this.#dialing, CLOSE_TIMEOUT_MS);
+      await settleWithin(this.#dialing, CLOSE_TIMEOUT_MS);
     }
     // A graceful Redis QUIT waits for queued commands, which never drain while Redis is unreachable.
     const forceable = typeof adapter.disconnect === 'function';
     const force = adapter.client?.isReady === false && forceable;
     const disconnected = force ? adapter.disconnect!(true) : this.keyv.disconnect();
-    const graceful = await withTimeout(disconnected.then(() => true, () => true), CLOSE_TIMEOUT_MS);
+    const graceful = await settleWithin(disconnected, CLOSE_TIMEOUT_MS);
     // Connected but silent (a stopped server, a socket that never answers): the QUIT never gets its
     // reply, and the open socket would keep the process alive. Drop the connection instead.
-    if (!graceful && !force && forceable) await withTimeout(adapter.disconnect!(true).catch(ignore), CLOSE_TIMEOUT_MS);
+    if (!graceful && !force && forceable) await settleWithin(adapter.disconnect!(true), CLOSE_TIMEOUT_MS);
     await this.#raw?.close?.();
   }
 
@@ -217,10 +244,14 @@ export class KeyvStore implements Store {
     client.on('error', settled);
   }
 
-  /** Runs a write, telling the raw access while it is in flight (reads of their own connection wait for it). */
+  /**
+   * Runs a write, telling the raw access while it is in flight (reads of their own connection wait for it).
+   * A connection Larder manages is asked first: it waits for the first connection attempt, and fails fast after.
+   */
   async #write<T>(write: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    const written = write();
+    const ready = this.#connection?.ready();
+    const written = ready instanceof Promise ? ready.then(write) : write();
     this.#raw?.track?.(written);
     return written;
   }
@@ -283,17 +314,6 @@ function deserializeRecord<Value>(text: string): DeserializedData<Value> | undef
     // A foreign row: surface it as bytes that fail Larder's integrity check, so it is deleted.
     return { value: text as Value };
   }
-}
-
-/** Resolves with `true` once `promise` settles, or with `false` after `ms`. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(resolve, ms, false).unref();
-  });
-  const settled = await Promise.race([promise.then(() => true as const), timeout]);
-  clearTimeout(timer);
-  return settled;
 }
 
 function ignore(): void {}

@@ -21,27 +21,26 @@ export interface RawAccess {
 }
 
 /** The node-redis commands used here, typed structurally (node-redis is @keyv/redis's dependency, not ours). */
-interface RedisLike {
-  withTypeMapping(mapping: Record<number, unknown>): RedisLike;
+export interface RedisBytes {
   mGet(keys: string[]): Promise<Array<Buffer | string | null>>;
   getRange(key: string, start: number, end: number): Promise<Buffer | string>;
   strLen(key: string): Promise<number>;
   set(key: string, value: Buffer, options?: { PX: number }): Promise<unknown>;
 }
 
-/** RESP_TYPES.BLOB_STRING of @redis/client: replies of this type come back as Buffers, not UTF-8 strings. */
-const RESP_BLOB_STRING = 36;
-
-/** Raw access to a Redis database; keys carry @keyv/redis's `namespace::` prefix. */
-export function redisRawAccess(client: RedisLike, namespace: string): RawAccess {
-  const bytes = client.withTypeMapping({ [RESP_BLOB_STRING]: Buffer });
+/**
+ * Raw access to a Redis database; keys carry @keyv/redis's `namespace::` prefix. `connection()` is the
+ * client to use now, with blob strings mapped to Buffers (`withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer })`).
+ */
+export function redisRawAccess(connection: () => RedisBytes | Promise<RedisBytes>, namespace: string): RawAccess {
   const prefix = (key: string) => `${namespace}::${key}`;
   return {
     async getMany(keys) {
-      const values = await bytes.mGet(keys.map(prefix));
+      const values = await (await connection()).mGet(keys.map(prefix));
       return values.map((value) => (Buffer.isBuffer(value) ? value : undefined));
     },
     async peekMany([first, ...rest]) {
+      const bytes = await connection();
       // Sent in one tick, so node-redis pipelines the four commands into one round trip. They are not
       // atomic: a write landing between them gives a fingerprint that matches nothing, and a whole read.
       // A key another program turned into a list (WRONGTYPE) peeks as nothing: the copy is dropped, and
@@ -57,7 +56,7 @@ export function redisRawAccess(client: RedisLike, namespace: string): RawAccess 
       return [peeked, ...values.map((value) => (Buffer.isBuffer(value) ? value : undefined))];
     },
     async set(key, value, ttlMs) {
-      await client.set(prefix(key), value, ttlMs === undefined ? undefined : { PX: ttlMs });
+      await (await connection()).set(prefix(key), value, ttlMs === undefined ? undefined : { PX: ttlMs });
     },
   };
 }

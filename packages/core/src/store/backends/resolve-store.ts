@@ -5,10 +5,13 @@ import { Keyv, type KeyvStoreAdapter } from 'keyv';
 import type { Clock } from '../../clock.js';
 import { StoreConfigError, typeName } from '../../errors.js';
 import type { Store } from '../store.js';
-import { redisRawAccess, sqliteRawAccess } from './raw-access.js';
+import { sqliteRawAccess } from './raw-access.js';
 import { PreparedReads, type Rows, type Sqlite3Module } from './sqlite-reads.js';
 import { DEFAULT_NAMESPACE, KeyvStore } from './keyv-store.js';
 import { MemoryStore, type EvictionReason } from './memory-store.js';
+import { redisStore, type RedisModules } from './redis-store.js';
+import { sqliteLeases } from './sqlite-lease.js';
+import { chooseNamespace, invalidStore as invalid, redact, splitStoreParams } from './store-url.js';
 
 /**
  * What the `store` option accepts: a store URL, a Keyv instance, a Keyv storage adapter, or a {@link Store}.
@@ -32,22 +35,6 @@ export interface ResolveStoreSettings {
   loadModule?: (specifier: string) => unknown;
 }
 
-const EXAMPLES =
-  `Use one of:\n` +
-  `  store: 'memory://'                          (in-process, the default)\n` +
-  `  store: 'sqlite://./.larder/cache.sqlite'    (a file relative to the working directory)\n` +
-  `  store: 'sqlite:///var/cache/larder.sqlite'  (an absolute path)\n` +
-  `  store: 'redis://localhost:6379'             ('redis://host:6379/2' for database 2, 'rediss://' for TLS)\n` +
-  `or pass a Keyv instance or a Keyv storage adapter, e.g. store: new Keyv(new KeyvPostgres(url)).`;
-
-/** Between reconnection attempts while Redis is unreachable: quick at first, never more than ~1 s. */
-const redisBackoff = (retries: number): number => Math.min(50 * 2 ** retries, 1_000) + Math.floor(Math.random() * 100);
-const REDIS_CONNECT_TIMEOUT_MS = 2_000;
-/**
- * Commands node-redis may hold waiting for replies: a server that accepts and stops answering (SIGSTOP,
- * a silent proxy) would otherwise collect every command sent meanwhile. Past it, commands fail at once.
- */
-const REDIS_QUEUE_MAX = 10_000;
 const SQLITE_BUSY_TIMEOUT_MS = 1_000;
 
 const requireOptional = createRequire(import.meta.url);
@@ -58,7 +45,8 @@ const requireOptional = createRequire(import.meta.url);
  *
  * - `undefined`, `''` or `'memory://'` → {@link MemoryStore} bounded by `maxEntries`/`maxBytes`;
  * - `'sqlite://./relative.sqlite'`, `'sqlite:///absolute.sqlite'` → `@keyv/sqlite` (parent directory created);
- * - `'redis://host:port[/db]'`, `'rediss://…'` → `@keyv/redis`, failing fast while disconnected;
+ * - `'redis://[user:password@]host:port[/db]'`, `'rediss://…[?ca=<PEM file>]'` → `@keyv/redis` (redis-store.ts);
+ * - either with `?namespace=<prefix>`;
  * - a Keyv instance, a Keyv storage adapter, or an object that already implements {@link Store}.
  *
  * @throws StoreConfigError for an unknown scheme or value, or an adapter package that is not installed.
@@ -78,8 +66,14 @@ export function resolveStore(option: StoreOption | undefined, settings: ResolveS
 function fromUrl(url: string, settings: ResolveStoreSettings): Store {
   if (url === '' || url === 'memory://') return memoryStore(settings);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'sqlite') return sqliteStore(url, url.slice('sqlite://'.length), settings);
-  if (scheme === 'redis' || scheme === 'rediss') return redisStore(url, settings);
+  if (scheme === 'sqlite') return sqliteStore(url, settings);
+  if (scheme === 'redis' || scheme === 'rediss') {
+    const modules: RedisModules = {
+      keyvRedis: load<RedisModules['keyvRedis']>('@keyv/redis', url, settings),
+      client: loadBeside<RedisModules['client']>('@redis/client', '@keyv/redis', url, settings),
+    };
+    return redisStore(url, settings.namespace, DEFAULT_NAMESPACE, modules);
+  }
   throw invalid(`${JSON.stringify(redact(url))} is not a supported store URL` + (scheme ? ` (unknown scheme '${scheme}://')` : ''));
 }
 
@@ -88,8 +82,11 @@ function memoryStore(settings: ResolveStoreSettings): Store {
   return new MemoryStore({ maxEntries, maxBytes, clock, onEvict });
 }
 
-function sqliteStore(url: string, path: string, settings: ResolveStoreSettings): Store {
+function sqliteStore(url: string, settings: ResolveStoreSettings): Store {
+  const { url: bare, params } = splitStoreParams(url, false);
+  const path = bare.slice('sqlite://'.length);
   if (path === '') throw invalid(`${JSON.stringify(url)} has no file path`);
+  const namespace = chooseNamespace(url, settings.namespace, params.namespace) ?? DEFAULT_NAMESPACE;
   const file = path === ':memory:' ? path : resolve(path);
   const { KeyvSqlite } = load<typeof import('@keyv/sqlite')>('@keyv/sqlite', url, settings);
   if (file !== ':memory:') {
@@ -100,19 +97,31 @@ function sqliteStore(url: string, path: string, settings: ResolveStoreSettings):
     }
   }
   const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
-  // The file opens in the background; without a consumer, an open failure would be an unhandled rejection.
-  adapter.query('SELECT 1').catch(ignore);
-  const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
-  const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], namespace, undefined, preparedReads(file, adapter));
-  return KeyvStore.fromAdapter(adapter, { kind: 'sqlite', namespace, raw });
+  // WAL: the processes sharing the file read while another writes, and a commit is no disk flush
+  // (synchronous=NORMAL: a power loss may drop the last writes, never the file's integrity). A lease then
+  // costs a fraction of a millisecond instead of an fsync. The file opens in the background.
+  const opening = file === ':memory:' ? adapter.query('SELECT 1') : adapter.query('PRAGMA journal_mode = WAL').then(() => adapter.query('PRAGMA synchronous = NORMAL'));
+  const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], namespace, undefined, preparedReads(file, adapter, opening));
+  const leases = sqliteLeases(adapter as unknown as Parameters<typeof sqliteLeases>[0], namespace);
+  const store = KeyvStore.fromAdapter(adapter, { kind: 'sqlite', namespace, raw, leases });
+  // An open failure is named once here (unless the store was closed first), then reported by the larder's `error` events.
+  opening.catch((error: unknown) => {
+    if (store.closed) return;
+    process.emitWarning(
+      `Larder cannot open its SQLite store at ${file}: ${error instanceof Error ? error.message : String(error)}. ` +
+        `Cached calls and routes run uncached; failures are reported as 'error' events of the larder.`,
+      { code: 'LARDER_STORE_UNREACHABLE' },
+    );
+  });
+  return store;
 }
 
 /**
  * Reads of a SQLite file through statements prepared once (sqlite-reads.ts), with the driver @keyv/sqlite
  * itself uses; undefined for `:memory:` (a second connection would open another database) or when that
- * driver cannot be loaded, and reads then go through the adapter.
+ * driver cannot be loaded, and reads then go through the adapter. They start once the file is open (in WAL mode).
  */
-function preparedReads(file: string, adapter: { query(sql: string, ...params: unknown[]): Promise<unknown> }): PreparedReads | undefined {
+function preparedReads(file: string, adapter: { query(sql: string, ...params: unknown[]): Promise<unknown> }, opening: Promise<unknown>): PreparedReads | undefined {
   if (file === ':memory:') return undefined;
   let sqlite3: Sqlite3Module;
   try {
@@ -124,40 +133,9 @@ function preparedReads(file: string, adapter: { query(sql: string, ...params: un
     file,
     sqlite3,
     busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
-    ready: () => adapter.query('SELECT 1'),
+    ready: () => opening,
     fallback: (sql, ...params) => adapter.query(sql, ...params) as Promise<Rows>,
   });
-}
-
-function redisStore(url: string, settings: ResolveStoreSettings): Store {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch (cause) {
-    throw invalid(`${JSON.stringify(redact(url))} is not a valid URL`, cause);
-  }
-  if (!/^\/?(\d+)?$/.test(parsed.pathname)) throw invalid(`the database in ${JSON.stringify(redact(url))} must be a number`);
-  const { default: KeyvRedis, createClient } = load<typeof import('@keyv/redis')>('@keyv/redis', url, settings);
-  const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
-  // node-redis queues commands forever while disconnected. Reconnect in the background with a bounded delay,
-  // and once the first connection attempt is over, reject commands at once while Redis is unreachable.
-  const client = createClient({
-    url,
-    socket: { connectTimeout: REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy: redisBackoff },
-    commandsQueueMaxLength: REDIS_QUEUE_MAX,
-  });
-  const failFast = (): void => {
-    client.options!.disableOfflineQueue = true;
-    client.off('ready', failFast).off('error', failFast);
-  };
-  // Every failed attempt emits `error`; an EventEmitter with no listener would throw it.
-  client.on('error', ignore).on('ready', failFast).on('error', failFast);
-  const adapter = new KeyvRedis(client, { namespace, throwOnErrors: true, throwOnConnectError: true });
-  const raw = redisRawAccess(client as unknown as Parameters<typeof redisRawAccess>[0], namespace);
-  const store = KeyvStore.fromAdapter(adapter, { kind: 'redis', namespace, raw });
-  // Connected eagerly, so @keyv/redis never awaits connect() inside a command.
-  client.connect().catch(ignore);
-  return store;
 }
 
 function load<Module>(name: string, url: string, settings: ResolveStoreSettings): Module {
@@ -175,13 +153,14 @@ function load<Module>(name: string, url: string, settings: ResolveStoreSettings)
   }
 }
 
-function invalid(problem: string, cause?: unknown): StoreConfigError {
-  return new StoreConfigError(`Invalid option 'store': ${problem}.\n${EXAMPLES}`, { cause });
-}
-
-/** Store URLs often carry a password; error messages end up in logs. */
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+/** A dependency of an optional package (node-redis, which @keyv/redis is built on), resolved from where that package is. */
+function loadBeside<Module>(name: string, owner: string, url: string, settings: ResolveStoreSettings): Module {
+  if (settings.loadModule) return load<Module>(name, url, settings);
+  try {
+    return createRequire(requireOptional.resolve(owner))(name) as Module;
+  } catch (cause) {
+    throw new StoreConfigError(`Invalid option 'store': could not load ${name} (a dependency of ${owner}) for ${JSON.stringify(redact(url))}: ${String(cause)}`, { cause });
+  }
 }
 
 function isStore(value: object): value is Store {
@@ -200,5 +179,3 @@ function isAdapter(value: object): value is KeyvStoreAdapter {
   const v = value as Record<string, unknown>;
   return value instanceof Map || ['get', 'set', 'delete', 'clear'].every((m) => typeof v[m] === 'function');
 }
-
-function ignore(): void {}
