@@ -3,7 +3,6 @@ import { BadOptionError } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { normalizeHashFuncs, type HashFuncsInput, type NormalizedHashFuncs } from '../hash/hash.js';
 import type { Larder } from '../larder.js';
-import { SHARED_CACHE_STATUSES } from './shared-cache.js';
 import { parseLease } from '../store/lease.js';
 
 /** Options of `cached()` (Express and Koa alike). `Req` is `req` in Express and `ctx` in Koa. */
@@ -101,6 +100,11 @@ export interface RouteConfig {
   /** Milliseconds, 0 for none; undefined: the larder's. */
   leaseMs: number | undefined;
 }
+
+/** Every final status but 206 and 304, which are not the resource itself: `statuses` in `mode: 'http'` unless given. */
+export const SHARED_CACHE_STATUSES: ReadonlySet<number> = new Set(
+  Array.from({ length: 400 }, (_, i) => 200 + i).filter((status) => status !== 206 && status !== 304),
+);
 
 const DEFAULTS = { statuses: [200], maxBodyBytes: 8 * 1024 * 1024, methods: ['GET', 'HEAD'] } as const;
 const CACHED_OPTIONS = [

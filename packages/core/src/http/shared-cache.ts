@@ -12,11 +12,6 @@ import type { StoredResponse } from './replay.js';
 type Headers = ReadonlyArray<readonly [string, string | string[]]>;
 type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
-/** Every final status but 206 and 304, which are not the resource itself: `statuses` in `mode: 'http'` unless given. */
-export const SHARED_CACHE_STATUSES: ReadonlySet<number> = new Set(
-  Array.from({ length: 400 }, (_, i) => 200 + i).filter((status) => status !== 206 && status !== 304),
-);
-
 /** RFC 9110 §15: the statuses whose semantics Larder knows, for `must-understand` (RFC 9111 §5.2.2.3). */
 const UNDERSTOOD = new Set([200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505]);
 

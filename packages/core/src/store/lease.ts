@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseDuration } from '../duration.js';
 import { BadOptionError } from '../errors.js';
-import { LEASE_PREFIX } from './store.js';
+import { LEASE_PREFIX, type LeaseBackend, type LeaseState } from './store.js';
 
 /*
  * Leases: one computation per cold key across every process sharing a store.
@@ -14,37 +14,6 @@ import { LEASE_PREFIX } from './store.js';
  * follow it, but no waiter follows more than the lease it found and one successor. Any store failure
  * while taking or checking a lease means "run it yourself": a lease never fails a request.
  */
-
-/** The lease on a key as the store reports it. */
-export type LeaseState =
-  /** Another process holds it for `ms` more milliseconds. */
-  | { held: number }
-  /** Its holder finished without an entry to share: waiters run themselves. */
-  | 'released'
-  /** Nobody holds it: it lapsed, or never was. */
-  | 'free';
-
-/**
- * What a shared store offers for leases (redis-lease.ts, sqlite-lease.ts). Keys are lease keys
- * (`l:` + the entry key). Every method may reject; Larder then runs the computation itself.
- */
-export interface LeaseBackend {
-  /** Takes the lease for `ms` unless another process holds it: `true`, or the milliseconds its holder has left. */
-  claim(key: string, token: string, ms: number): Promise<true | number>;
-  inspect(key: string): Promise<LeaseState>;
-  /**
-   * Ends the lease if `token` still holds it, and wakes the processes waiting on it. `stored`: its entry
-   * has landed (the lease is deleted); otherwise it is marked released for a moment, so that the waiters
-   * run themselves.
-   */
-  release(key: string, token: string, stored: boolean): Promise<void>;
-  /** Readies wake-ups (a subscription); resolves once a release would reach this process, or when it cannot. */
-  listen(): Promise<void>;
-  /** Resolves when the lease on `key` may have changed, or after `ms`. */
-  wait(key: string, ms: number): Promise<void>;
-  /** How long a waiter that has waited `waitedMs` sleeps before it looks again, when nothing wakes it. */
-  pollMs(waitedMs: number): number;
-}
 
 /** Compute, then `release(true)` once the entry is written, or `release(false)` when there is none to share. */
 export interface FleetLead {

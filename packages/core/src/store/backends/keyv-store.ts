@@ -1,6 +1,5 @@
 import { Keyv, type DeserializedData, type KeyvStoreAdapter } from 'keyv';
-import type { LeaseBackend } from '../lease.js';
-import type { Store, StoreTracking } from '../store.js';
+import type { LeaseBackend, Store, StoreTracking } from '../store.js';
 import { expiredBlobCondition, type RawAccess } from './raw-access.js';
 import { settleWithin } from './settle-within.js';
 

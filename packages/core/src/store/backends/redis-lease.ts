@@ -1,4 +1,4 @@
-import type { LeaseBackend, LeaseState } from '../lease.js';
+import type { LeaseBackend, LeaseState } from '../store.js';
 import type { RedisLink } from './redis-link.js';
 
 /** How often a waiter looks again when the wake-up subscription is up: a safety net for a lost message. */

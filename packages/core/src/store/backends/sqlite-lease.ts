@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LeaseBackend, LeaseState } from '../lease.js';
+import type { LeaseBackend, LeaseState } from '../store.js';
 
 /** The @keyv/sqlite adapter's query function and table. */
 interface SqliteLike {
