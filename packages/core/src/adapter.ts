@@ -6,6 +6,7 @@
 export { RouteCache } from './http/route-cache.js';
 export type { Decision } from './http/route-cache.js';
 export { Capture, responseHeaders } from './http/capture.js';
+export { teeResponse } from './http/node-response.js';
 export type { HeaderPairs } from './http/capture.js';
 export { stripUnkeyed, sourceHash } from './http/key.js';
 export type { RequestFacts } from './http/key.js';
