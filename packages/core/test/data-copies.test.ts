@@ -105,6 +105,36 @@ describe('cacheData() copies of results', () => {
     }
   });
 
+  describe('holding binary data (V8 serialization)', () => {
+    const binary = () => ({ bytes: new Uint8Array([1, 2, 3, 4]), buffer: Buffer.from('abcd'), words: new Uint16Array([7, 8]) });
+
+    it('hands every hit typed arrays and Buffers of its own: writing into one, or into its whole buffer, changes no later hit', async () => {
+      let runs = 0;
+      const load = cacheData(async function load() {
+        runs++;
+        return binary();
+      }, { larder });
+      await load();
+      const first = await load();
+      first.bytes[0] = 99;
+      first.buffer[0] = 0x78;
+      first.words[1] = 0;
+      expect(isDeepStrictEqual(await load(), binary())).toBe(true);
+      new Uint8Array(first.bytes.buffer).fill(0);
+      new Uint8Array(first.buffer.buffer).fill(0);
+      expect(isDeepStrictEqual(await load(), binary())).toBe(true);
+      expect(runs).toBe(1);
+    });
+
+    it('control: the writes land in the hit written to', async () => {
+      const [first] = await twoHits(larder, binary);
+      new Uint8Array(first.bytes.buffer).fill(0);
+      expect([...first.bytes]).toEqual([0, 0, 0, 0]);
+      expect(first.bytes).toBeInstanceOf(Uint8Array);
+      expect(Buffer.isBuffer(first.buffer)).toBe(true);
+    });
+  });
+
   describe('as stored', () => {
     it('writes a JSON result as ASCII JSON text in a version-2 envelope, a V8 one in a version-1 envelope', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'larder-copies-')), 'c.sqlite');

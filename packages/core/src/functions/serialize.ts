@@ -62,11 +62,15 @@ export function isPlainV8Result(bytes: Buffer): boolean {
   return bytes[0] === V8_FORMAT;
 }
 
-/** A fresh copy of a stored result. */
+/**
+ * A fresh copy of a stored result. V8's deserializer makes typed arrays and Buffers views into the bytes it
+ * reads: it reads a copy of its own (a new ArrayBuffer, never Node's shared pool), so that writing into a
+ * result, or into its `.buffer`, changes neither the stored entry nor anything else.
+ */
 export function deserializeResult(bytes: Buffer): unknown {
-  if (bytes[0] === V8_FORMAT) return deserialize(bytes);
+  if (bytes[0] === V8_FORMAT) return deserialize(new Uint8Array(bytes));
   if (bytes[0] !== PATCHED) return JSON.parse(bytes.toString('latin1'));
-  const [value, patches] = deserialize(bytes.subarray(1)) as [unknown, unknown[]];
+  const [value, patches] = deserialize(new Uint8Array(bytes.subarray(1))) as [unknown, unknown[]];
   applyPatches(patches);
   return value;
 }
