@@ -111,3 +111,16 @@ describe("Streamlit's option names", () => {
     expect(rejection(() => defaultLarder().resources.register('x', () => ({}), { onRelease: () => {} } as object)).message).toContain('dispose');
   });
 });
+
+describe('the flags of cached()', () => {
+  const flags = ['shareAuthenticated', 'debugHeaders', 'invalidateOnWrite'] as const;
+  for (const cached of [expressCached, koaCached]) {
+    it.each(flags)('%s takes true or false, and rejects anything else naming it', (flag) => {
+      expect(typeof cached({ [flag]: true })).toBe('function');
+      expect(typeof cached({ [flag]: false })).toBe('function');
+      // 'yes' must not silently mean false (nor 'false' true): the option is named.
+      expect(rejection(() => cached({ [flag]: 'yes' } as object)).message).toContain(`'${flag}'`);
+      expect(rejection(() => cached({ [flag]: 1 } as object)).message).toContain(`'${flag}'`);
+    });
+  }
+});

@@ -141,8 +141,10 @@ export function normalizeCachedOptions(ttlOrOptions: unknown, more: unknown): Ro
       throw new BadOptionError('statuses', `${status} answers one request (${status === 206 ? 'a Range' : 'a conditional'} request), not the resource, and cannot be replayed to others`, 'cached({ statuses: [200, 404] })');
     }
   }
-  if (options.invalidateOnWrite !== undefined && typeof options.invalidateOnWrite !== 'boolean') {
-    throw new BadOptionError('invalidateOnWrite', `expected true or false, got ${typeof options.invalidateOnWrite}`, 'cached({ invalidateOnWrite: false })');
+  for (const flag of ['invalidateOnWrite', 'shareAuthenticated', 'debugHeaders'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
+      throw new BadOptionError(flag, `expected true or false, got ${typeof options[flag]}`, `cached({ ${flag}: ${flag === 'invalidateOnWrite' ? 'false' : 'true'} })`);
+    }
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
