@@ -29,6 +29,17 @@ describe('request keys remembered by a route', () => {
     );
   });
 
+  it('never give a plain-HTTP request whose Host spells a scheme the key of a TLS request', () => {
+    const config = normalizeCachedOptions('1m', undefined);
+    const tls = facts({ secure: true, host: 'example.com' });
+    const spoofed = facts({ secure: false, host: 'https://example.com' });
+    expect(requestKey(config, spoofed, 'GET /items/:id')).not.toBe(requestKey(config, tls, 'GET /items/:id'));
+    const keys = new RecentKeys(config);
+    expect(keys.key(spoofed, larder, space)).not.toBe(keys.key(tls, larder, space));
+    // Control: the same TLS request, asked again, has the same key.
+    expect(keys.key(facts({ secure: true, host: 'example.com' }), larder, space)).toBe(requestKey(config, tls, 'GET /items/:id'));
+  });
+
   it('tell apart requests whose fields differ only in where a string ends', () => {
     const keys = new RecentKeys(normalizeCachedOptions('1m', undefined));
     const a = keys.key(facts({ query: { a: 'b\u0000', c: 'd' } }), larder, space);

@@ -75,10 +75,13 @@ export function requestKey(config: RouteConfig, facts: RequestFacts, routeName: 
   return hashArguments(args, { hashFuncs: config.hashFuncs, functionName: routeName });
 }
 
-/** The scheme and host a key names: `https://` marks a TLS connection, the Host header is lower-cased. */
-function hostOf(facts: RequestFacts): string {
+/**
+ * The scheme and host a key names: the Host header lower-cased, paired with `https` on a TLS connection
+ * (a pair, never a string: a plain request's `Host: https://example.com` must not name the TLS one).
+ */
+function hostOf(facts: RequestFacts): string | [string, string] {
   const host = (facts.host ?? '').toLowerCase();
-  return facts.secure ? `https://${host}` : host;
+  return facts.secure ? ['https', host] : host;
 }
 
 /**
@@ -147,7 +150,8 @@ function simpleText(facts: RequestFacts): string | undefined {
   if (params === undefined) return undefined;
   const query = fieldsText(facts.query);
   if (query === undefined) return undefined;
-  const host = facts.secure ? `https://${facts.host ?? ''}` : (facts.host ?? '');
+  // A Host header never holds NUL (Node refuses it), so a leading NUL marks TLS unambiguously.
+  const host = facts.secure ? `\0https\0${facts.host ?? ''}` : (facts.host ?? '');
   return params === '' && query === '' ? `${host}\0${pathOf(facts.url)}` : `${host}\0${pathOf(facts.url)}\0${params}\0${query}`;
 }
 
