@@ -47,6 +47,36 @@ describe('cached() with the rest of Koa', () => {
     return listen(server);
   }
 
+  it('does not store a response that sets a cookie with ctx.cookies.set(), and says so without calling it a read', async () => {
+    let runs = 0;
+    const router = new Router();
+    router.get('/login', cache(), (ctx) => {
+      runs++;
+      ctx.cookies.set('sid', 'abc');
+      ctx.body = 'welcome';
+    });
+    const url = await serve(router);
+    const first = await request(url).get('/login');
+    const second = await request(url).get('/login');
+    expect([first.headers['set-cookie'], second.headers['x-cache'], runs]).toEqual([['sid=abc; path=/; httponly'], 'MISS', 2]);
+    expect(events.filter(([name]) => name === 'bypass').map(([, e]) => e.reason)).toEqual(['set-cookie', 'set-cookie']);
+    // The quiet-test setup fails this test on any warning not taken: none is expected.
+    expect(takeWarnings()).toEqual([]);
+  });
+
+  it('control: a handler that reads a cookie is refused by the guard, with its warning', async () => {
+    const router = new Router();
+    router.get('/hello', cache(), (ctx) => {
+      ctx.body = `hello ${ctx.cookies.get('name') ?? 'stranger'}`;
+    });
+    const url = await serve(router);
+    await request(url).get('/hello').set('Cookie', 'name=ann');
+    expect(events.filter(([name]) => name === 'bypass').map(([, e]) => e.reason)).toEqual(['guard']);
+    const codes = takeWarnings().map((w) => w.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['LARDER_UNKEYED_INPUT']));
+  });
+
   it('makes the registry reachable as ctx.resources, one instance for every route', async () => {
     let opened = 0;
     larder.resources.register('db', () => ({ id: ++opened }));

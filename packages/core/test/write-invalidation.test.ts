@@ -3,6 +3,20 @@ import { BadOptionError, createLarder } from '../src/index.js';
 import { provideSettings } from '../src/http/provide-options.js';
 import { isWrite, pathTag, writeTags } from '../src/http/write-invalidation.js';
 
+describe('pathTag', () => {
+  it('reads an unreserved character the same encoded or not (RFC 3986 §6.2.2.2), so a write reaches every spelling', () => {
+    expect(pathTag('h', '/users/%34%32')).toBe(pathTag('h', '/users/42'));
+    expect(pathTag('h', '/%7Eann/%61%2d%5f')).toBe(pathTag('h', '/~ann/a-_'));
+    expect(pathTag('h', '/users/42#top')).toBe(pathTag('h', '/users/42'));
+  });
+
+  it('keeps reserved and malformed escapes as they are', () => {
+    expect(pathTag('h', '/a%2Fb')).not.toBe(pathTag('h', '/a/b'));
+    expect(pathTag('h', '/a%zz')).not.toBe(pathTag('h', '/a'));
+    expect(pathTag('h', '/a%4')).not.toBe(pathTag('h', '/aJ'));
+  });
+});
+
 describe('writeTags (RFC 9111 §4.4)', () => {
   const write = { method: 'PUT', host: 'Api.Example', url: '/users/42?x=1', status: 200 };
 

@@ -273,6 +273,12 @@ export class Capture {
     if (this.#status === 0 || outcome.incomplete) return 'incomplete-body';
     // RFC 9112 §3.2: one Host field. The key holds the first; a handler reading rawHeaders may take another.
     if (repeats(this.#ctx.facts.rawHeaders, 'host')) return 'ambiguous-host';
+    if (this.#overflow) return 'body-too-large';
+    // The response's own refusals first (Set-Cookie, a status, no-store…): the guard's warning is for
+    // a response that would otherwise have been stored (`ctx.cookies.set()` is not a read of cookies).
+    const response = { status: this.#status, headers: this.#headers, bodyBytes: this.#bytes };
+    const refused = this.#ctx.config.mode === 'http' ? sharedCacheRefusal(this.#ctx.config, this.#ctx.facts, response) : responseNotStorable(this.#ctx.config, response);
+    if (refused) return refused;
     // A header the response itself declares in Vary is keyed (as a secondary key) when stored.
     const declared = varyNames(header(this.#headers, 'vary'));
     const unkeyed = this.guard.tripped.filter((input) => !declared.includes(input));
@@ -280,10 +286,7 @@ export class Capture {
       for (const input of unkeyed) this.#ctx.onUnkeyedRead(this.#ctx.space.name, input, this.guard.kindOf(input));
       return 'guard';
     }
-    if (this.#overflow) return 'body-too-large';
-    const response = { status: this.#status, headers: this.#headers, bodyBytes: this.#bytes };
-    if (this.#ctx.config.mode === 'http') return sharedCacheRefusal(this.#ctx.config, this.#ctx.facts, response);
-    return responseNotStorable(this.#ctx.config, response);
+    return undefined;
   }
 
   #staleIfError(): ReplayPlan | undefined {

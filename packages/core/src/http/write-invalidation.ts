@@ -36,12 +36,35 @@ export function pathTag(host: string | undefined, url: string | undefined): stri
     }
   }
   for (let i = 0; i < url.length; i++) {
-    const code = url.charCodeAt(i);
-    if (code === 63 /* ? */) break;
+    let code = url.charCodeAt(i);
+    if (code === 63 /* ? */ || code === 35 /* # */) break;
+    // RFC 3986 §6.2.2.2: `%34%32` is `42`. An unreserved character means the same encoded or not, so a
+    // write to `/users/42` also reaches `GET /users/%34%32`; reserved ones (`%2F`) stay as they are.
+    if (code === 37 /* % */ && i + 2 < url.length) {
+      const decoded = unreserved(hexValue(url.charCodeAt(i + 1)) * 16 + hexValue(url.charCodeAt(i + 2)));
+      if (decoded !== -1) {
+        code = decoded;
+        i += 2;
+      }
+    }
     hash = Math.imul(hash ^ code, 0x01000193);
   }
   const bucket = (hash >>> 0) % PATH_TAGS;
   return (TAG_NAMES[bucket] ??= `larder:path:${bucket.toString(36)}`);
+}
+
+/** 0–15 for a hex digit's character code, else a value that makes any byte built from it invalid. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -4096;
+}
+
+/** `byte` when it is an unreserved character (ALPHA, DIGIT, `-`, `.`, `_`, `~`), else -1. */
+function unreserved(byte: number): number {
+  if ((byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)) return byte;
+  return byte === 45 || byte === 46 || byte === 95 || byte === 126 ? byte : -1;
 }
 
 /** The tag names made so far, by bucket (at most {@link PATH_TAGS}). */
