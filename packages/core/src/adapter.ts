@@ -26,3 +26,7 @@ export type { Store } from './store/store.js';
 export type { CacheSpace, ReadResult, WriteSpec } from './larder.js';
 export { normalizeHashFuncs } from './hash/hash.js';
 export type { NormalizedHashFuncs } from './hash/hash.js';
+export { Inspector } from './inspector/inspector.js';
+export type { InspectorRequest } from './inspector/inspector.js';
+export type { InspectorResponse } from './inspector/responses.js';
+export { readForm } from './inspector/form.js';

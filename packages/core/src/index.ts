@@ -22,3 +22,6 @@ export type { Clock } from './clock.js';
 export type { StoreOption } from './store/backends/resolve-store.js';
 export type { CachedOptions } from './http/options.js';
 export type { ProvideLarderOptions } from './http/provide-options.js';
+export type { InspectorOptions } from './inspector/options.js';
+export type { InspectorSnapshot, SpaceReport, ReasonCount } from './inspector/snapshot.js';
+export { larderMetrics, PROMETHEUS_CONTENT_TYPE } from './inspector/metrics.js';

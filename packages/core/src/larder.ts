@@ -10,6 +10,7 @@ import { BadOptionError, ResourceError } from './errors.js';
 import type { LarderEvent, LarderEventName, LarderReason } from './events.js';
 import { larderSettings, type LarderOptions } from './larder-options.js';
 import { ResourceRegistry } from './functions/registry.js';
+import { RecentReasons, type RecentReason } from './recent-reasons.js';
 import { StatsBook, type CacheStats } from './stats.js';
 import { resolveStore } from './store/backends/resolve-store.js';
 import { kindTag, TagVersions } from './store/tags.js';
@@ -27,6 +28,7 @@ export class Larder extends EventEmitter {
   readonly resources: ResourceRegistry;
   readonly #stats = new StatsBook();
   readonly #spaces = new CacheSpaces(this.#stats);
+  readonly #recent = new RecentReasons();
   readonly #entries = new EntryAccess((name, event) => this.emitEvent(name, event));
   readonly #closers = new Set<() => Promise<void> | void>();
   /** Event names whose throwing listener was warned about (a handful at most: one per event name). */
@@ -274,12 +276,31 @@ export class Larder extends EventEmitter {
     return this.#entries.bounded('invalidate', () => this.#entries.bumpTag(tag));
   }
 
+  /** @internal The last reasons of misses, bypasses and errors of one function or route, newest first. */
+  recentReasons(cache: string): RecentReason[] {
+    return this.#recent.of(cache);
+  }
+
+  /**
+   * @internal Drops every entry of the functions or routes of this kind named `name` (one name may
+   * cover several spaces, e.g. two versions of its code). Resolves to how many spaces were cleared.
+   */
+  async clearNamed(kind: 'data' | 'http', name: string): Promise<number> {
+    this.#assertOpen();
+    const spaces = [...this.#spaces.values()].filter((space) => space.kind === kind && space.name === name);
+    await Promise.all(spaces.map((space) => this.clearSpace(space)));
+    return spaces.length;
+  }
+
   /**
    * @internal Emits an event to every listener. Never throws: a listener that throws (or rejects)
    * neither stops the others nor reaches the cache's own work (a request, a lock); its error becomes
    * an `error` event, or a one-time warning when it was an `error` listener or nobody listens.
    */
   emitEvent(name: LarderEventName, event: LarderEvent): void {
+    if ((name === 'miss' || name === 'bypass' || name === 'error') && event.reason !== undefined) {
+      this.#recent.note(event.cache, name, event.reason, this.#entries.clock.now());
+    }
     if (this.listenerCount(name) === 0) return;
     for (const listener of this.rawListeners(name) as Array<(event: LarderEvent) => unknown>) {
       try {

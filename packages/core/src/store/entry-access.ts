@@ -270,6 +270,7 @@ export class EntryAccess {
     const staleUntil = freshUntil === null ? null : spec.staleForMs === Infinity ? null : freshUntil + spec.staleForMs;
     const header: EntryHeader = { kind: space.kind, storedAt: now, freshUntil, staleUntil, tags: stampedTags(tagVersions) };
     if (spec.meta !== undefined) header.meta = spec.meta;
+    header.name = space.name;
     return { ...encodeEntryView(header, payload, spec.version), staleUntil, now };
   }
 

@@ -37,6 +37,12 @@ export interface EntryHeader {
   tags: Record<string, string>;
   /** Kind-specific metadata (status and headers for HTTP). */
   meta?: unknown;
+  /**
+   * The space's name as users know it (`GET /users/:id`, `loadData`), for tools that read the store
+   * without the app (the `larder` CLI). Written last, so it never moves the start of the header that
+   * fingerprints keep; entries written before it existed have none.
+   */
+  name?: string;
 }
 
 export interface Entry {
