@@ -79,7 +79,7 @@ const startKoa: Starter = async (larder) => {
   });
   router.get('/report/:region', async (ctx) => {
     runs.report++;
-    ctx.body = await loadReport(ctx.params.region);
+    ctx.body = await loadReport(ctx.params.region!);
   });
   router.get('/plain', (ctx) => {
     ctx.body = 'plain';
