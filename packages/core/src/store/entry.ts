@@ -99,3 +99,27 @@ export function decodeEntry(bytes: Buffer): Entry | string {
   if (header === null || typeof header !== 'object' || typeof header.storedAt !== 'number') return 'malformed header';
   return { header, payload: body.subarray(PREFIX_BYTES + headerLength) };
 }
+
+/** How many bytes of an envelope hold its header: what {@link peekHeader} needs to see. */
+export const HEADER_PEEK_BYTES = 1024;
+
+/**
+ * The header of an envelope from its first bytes only, for tools that list a store without loading
+ * values (the `larder` CLI reads 1 KiB of each). Not integrity-checked: the checksum covers the whole
+ * value. Returns the header, the number of leading bytes needed when `prefix` is too short to hold it,
+ * or a reason string when the bytes are not an envelope.
+ */
+export function peekHeader(prefix: Buffer): EntryHeader | number | string {
+  if (prefix.length < PREFIX_BYTES) return 'truncated';
+  if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) return 'foreign value (bad magic)';
+  const version = prefix.readUInt8(MAGIC.length);
+  if (version !== VERSION) return `unsupported entry version ${version}`;
+  const needed = PREFIX_BYTES + prefix.readUInt32BE(MAGIC.length + 1);
+  if (prefix.length < needed) return needed;
+  try {
+    const header = JSON.parse(prefix.toString('utf8', PREFIX_BYTES, needed)) as EntryHeader;
+    return header !== null && typeof header === 'object' && typeof header.storedAt === 'number' ? header : 'malformed header';
+  } catch {
+    return 'unreadable header';
+  }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// `npx larder`: the CLI of @larder/core (src/cli/main.ts, built to dist/).
+import { main } from '../dist/cli/main.js';
+
+process.exitCode = await main(process.argv.slice(2), {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
