@@ -1,5 +1,5 @@
 import { bytesText, count } from '../inspector/units.js';
-import { spaceTags } from '../tags.js';
+import { spaceTags } from '../store/tags.js';
 import { failure } from './errors.js';
 import type { Output } from './output.js';
 import { matches, SpaceNames } from './space-names.js';

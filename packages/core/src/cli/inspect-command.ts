@@ -1,4 +1,4 @@
-import type { EntryHeader } from '../entry.js';
+import type { EntryHeader } from '../store/entry.js';
 import { bytesText } from '../inspector/units.js';
 import { failure } from './errors.js';
 import { shortDuration, table } from './format.js';

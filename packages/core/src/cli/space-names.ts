@@ -1,4 +1,4 @@
-import type { EntryHeader } from '../entry.js';
+import type { EntryHeader } from '../store/entry.js';
 import type { StoredEntry, StoreReader } from './store-reader.js';
 
 /** A function or route as users know it. */

@@ -1,5 +1,5 @@
-import type { KeyvStore } from '../stores/keyv-store.js';
-import { ENTRY_PREFIX } from '../store.js';
+import type { KeyvStore } from '../store/backends/keyv-store.js';
+import { ENTRY_PREFIX } from '../store/store.js';
 import { BATCH, headersFrom, spaceIdOf, storeActions, type StoredEntry, type StoreReader } from './store-reader.js';
 
 /** The @keyv/sqlite adapter's query function and table. */

@@ -1,6 +1,6 @@
-import { type EntryHeader, HEADER_PEEK_BYTES, peekHeader } from '../entry.js';
-import { ENTRY_PREFIX, type Store } from '../store.js';
-import { TagVersions } from '../tags.js';
+import { type EntryHeader, HEADER_PEEK_BYTES, peekHeader } from '../store/entry.js';
+import { ENTRY_PREFIX, type Store } from '../store/store.js';
+import { TagVersions } from '../store/tags.js';
 
 /** One entry as a store lists it, before anything of its value is read. */
 export interface StoredEntry {
