@@ -34,6 +34,10 @@ export async function startCachedApp(store: string): Promise<CachedApp> {
     runs.user++;
     res.json({ id: req.params.id });
   });
+  // Stored responses keep their headers in the entry's header: this one's is longer than the 1 KiB the CLI reads first.
+  app.get('/wide', cached({ ttl: '5m', larder }), (_req, res) => {
+    res.set('X-Padding', 'p'.repeat(3000)).send('wide');
+  });
   const server = createServer(app);
   const url = await listen(server);
   const get = (path: string) => request(url).get(path).set('Host', 'app.test');

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { cacheData, createLarder } from '@larder/core';
+import { encodeEntry } from '@larder/core/adapter';
+import { systemClock } from '../../packages/core/src/clock.js';
+import { resolveStore } from '../../packages/core/src/store/backends/resolve-store.js';
 import { maybeRedis } from '../support/redis-server.js';
 import { populate, startCachedApp, writes } from './cached-app.js';
 
@@ -174,6 +177,27 @@ describe.each(STORES)('larder CLI on $name', ({ url: urlOf }) => {
       expect(reason(run)).toContain('no entries of a space named "loadreport"');
       expect(json(larder(['stats', '--store', store, '--json'])).totals.entries).toBe(5);
     });
+  });
+
+  it('reads a header longer than the first bytes it reads of each entry', async () => {
+    const app = await startCachedApp(store);
+    const written = writes(app.larder, 1);
+    await app.get('/wide').expect('X-Cache', 'MISS');
+    await written;
+    await app.close();
+    const [entry] = json(larder(['inspect', '--space', 'GET /wide', '--store', store, '--json'])).entries;
+    expect(entry).toMatchObject({ space: 'GET /wide', kind: 'http', status: 200 });
+    expect(entry.bytes).toBeGreaterThan(3000);
+  });
+
+  it('names entries written before entries carried their name, from their space id', async () => {
+    const raw = resolveStore(store, { clock: systemClock });
+    const header = { kind: 'http' as const, storedAt: Date.now(), freshUntil: null, staleUntil: null, tags: {} };
+    await raw.set(`e:http:GET:/legacy/:id#0123456789abcdef|${'a'.repeat(64)}`, encodeEntry(header, Buffer.from('old')));
+    await raw.set(`e:legacyFn:0123456789abcdef|${'b'.repeat(64)}`, encodeEntry({ ...header, kind: 'data' }, Buffer.from('old')));
+    await raw.close();
+    const names = json(larder(['stats', '--store', store, '--json'])).spaces.map((s: { kind: string; name: string }) => `${s.kind} ${s.name}`);
+    expect(names).toEqual(expect.arrayContaining(['http GET /legacy/:id', 'data legacyFn']));
   });
 
   it('keeps apps with another namespace apart', () => {
