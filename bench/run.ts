@@ -17,6 +17,7 @@ import type { CaseInfo, LarderPackage, RunContext, Scenario, ScenarioReport, Sto
 import { functionsScenario } from './scenarios/functions.ts';
 import { hashingScenario } from './scenarios/hashing.ts';
 import { hitScenario } from './scenarios/hit.ts';
+import { inspectorScenario } from './scenarios/inspector.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { payloadScenario } from './scenarios/payload.ts';
 import { fleetScenario } from './scenarios/fleet.ts';
@@ -25,7 +26,7 @@ import { stampedeScenario } from './scenarios/stampede.ts';
 /** This run's SQLite files and redis-server directory. */
 const RUN_DIR = join(TMP_DIR, `run-${process.pid}`);
 
-const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, fleetScenario, payloadScenario, hashingScenario, memoryScenario, functionsScenario];
+const SCENARIOS: readonly Scenario[] = [hitScenario, stampedeScenario, fleetScenario, payloadScenario, hashingScenario, memoryScenario, functionsScenario, inspectorScenario];
 
 /** `--only hit` or `--only memory` names a scenario; any other term is a substring of case ids. */
 function matches(term: string, id: string): boolean {

@@ -1,5 +1,5 @@
 // Larder on Express 4/5: `cached({ ttl: '1h', larder })` in front of the same handlers as the baseline.
-import { cached, createLarder } from '@larder/express';
+import { cached, createLarder, larderInspector } from '@larder/express';
 import { parseServerArgs } from './shared/args.ts';
 import { createExpressApp, expressHandlers } from './shared/express-app.ts';
 import { MiB } from './shared/payload.ts';
@@ -10,6 +10,7 @@ const args = parseServerArgs();
 const app = await createExpressApp(args.framework);
 const handlers = expressHandlers(createRouteState(args.bytes));
 const larder = createLarder({ store: args.store });
+if (args.inspector) app.use('/_larder', larderInspector({ token: 'bench-inspector-token', larder }));
 
 app.get('/data', cached({ ttl: '1h', larder }), handlers.data);
 app.get('/slow', cached({ ttl: '1h', larder }), handlers.slow);

@@ -1,6 +1,7 @@
 // Larder on Koa 3 + @koa/router: `cached({ ttl: '1h', larder })` in front of the baseline's handlers.
 import Router from '@koa/router';
-import { cached, createLarder } from '@larder/koa';
+import mount from 'koa-mount';
+import { cached, createLarder, larderInspector } from '@larder/koa';
 import { parseServerArgs } from './shared/args.ts';
 import { createKoaApp, koaHandlers } from './shared/koa-app.ts';
 import { MiB } from './shared/payload.ts';
@@ -12,6 +13,7 @@ const app = createKoaApp();
 const router = new Router();
 const handlers = koaHandlers(createRouteState(args.bytes));
 const larder = createLarder({ store: args.store });
+if (args.inspector) app.use(mount('/_larder', larderInspector({ token: 'bench-inspector-token', larder })));
 
 router.get('/data', cached({ ttl: '1h', larder }), handlers.data);
 router.get('/slow', cached({ ttl: '1h', larder }), handlers.slow);

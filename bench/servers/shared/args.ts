@@ -18,6 +18,8 @@ export interface ServerArgs {
   store: string;
   /** Memory probe server: the memory store's `maxBytes`, 0 for unbounded. */
   maxBytes: number;
+  /** Larder servers: mount larderInspector() at /_larder in front of the routes (its cost on them). */
+  inspector: boolean;
 }
 
 export function parseServerArgs(argv: readonly string[] = process.argv.slice(2)): ServerArgs {
@@ -29,6 +31,7 @@ export function parseServerArgs(argv: readonly string[] = process.argv.slice(2))
       mode: { type: 'string', default: 'framework' },
       store: { type: 'string', default: 'memory://' },
       'max-bytes': { type: 'string', default: '0' },
+      inspector: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -44,6 +47,7 @@ export function parseServerArgs(argv: readonly string[] = process.argv.slice(2))
     mode,
     store: values.store,
     maxBytes: positiveInt('--max-bytes', values['max-bytes'], true),
+    inspector: values.inspector,
   };
 }
 
