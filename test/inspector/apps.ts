@@ -1,14 +1,14 @@
 /**
  * One small app per framework with the inspector mounted at `/_larder`: a cached route, a route
  * whose responses are never stored (404), a route backed by a cacheData function,
- * and a plain route. The HTTP and browser tests drive both the same way.
+ * a cacheResource behind it, and a plain route. The HTTP and browser tests drive both the same way.
  */
 import { createServer } from 'node:http';
 import Router from '@koa/router';
 import express from 'express';
 import Koa from 'koa';
 import mount from 'koa-mount';
-import { cacheData, createLarder, type Larder } from '@larder/core';
+import { cacheData, cacheResource, createLarder, type Larder } from '@larder/core';
 import { cached as expressCached, larderInspector as expressInspector } from '@larder/express';
 import { cached as koaCached, larderInspector as koaInspector } from '@larder/koa';
 import { closeServer, listen } from '../http/harness.js';
@@ -32,9 +32,12 @@ function counters(): InspectedApp['runs'] {
 }
 
 function reportFunction(larder: Larder, runs: InspectedApp['runs']) {
+  const openWarehouse = cacheResource(async function openWarehouse() {
+    return { query: async (region: string) => ({ region, total: 42 }) };
+  }, { larder });
   return cacheData(async function loadReport(region: string) {
     runs.reportFn++;
-    return { region, total: 42 };
+    return (await openWarehouse()).query(region);
   }, { larder, ttl: '1h' });
 }
 
