@@ -7,11 +7,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient } from '@keyv/redis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { cacheData, createLarder } from '@larder/core';
 import { encodeEntry } from '@larder/core/adapter';
 import { systemClock } from '../../packages/core/src/clock.js';
 import { resolveStore } from '../../packages/core/src/store/backends/resolve-store.js';
+import { main } from '../../packages/core/src/cli/main.js';
 import { maybeRedis } from '../support/redis-server.js';
 import { populate, startCachedApp, writes } from './cached-app.js';
 
@@ -37,6 +39,14 @@ function larder(args: readonly string[], env: Record<string, string> = {}): Run 
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** Runs the CLI's main() in this process, with this test's environment. */
+async function inProcess(args: readonly string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, { env: {}, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  return { status, stdout, stderr };
+}
+
 function json<T = any>(run: Run): T {
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
@@ -52,16 +62,25 @@ function reason(run: Run): string {
 }
 
 let counter = 0;
-const STORES: Array<{ name: string; url: () => string }> = [
-  { name: 'SQLite', url: () => `sqlite://${join(scratch, `store-${counter}.sqlite`)}` },
-  ...(redis ? [{ name: 'Redis', url: () => `${redis.url}/${counter % 16}` }] : []),
+/** An empty store per test: a new SQLite file, or a flushed Redis database. */
+const STORES: Array<{ name: string; url: () => Promise<string> }> = [
+  { name: 'SQLite', url: async () => `sqlite://${join(scratch, `store-${counter}.sqlite`)}` },
+  ...(redis ? [{ name: 'Redis', url: () => flushed(`${redis.url}/${counter % 16}`) }] : []),
 ];
+
+async function flushed(url: string): Promise<string> {
+  const client = createClient({ url });
+  await client.connect();
+  await client.flushDb();
+  await client.quit();
+  return url;
+}
 
 describe.each(STORES)('larder CLI on $name', ({ url: urlOf }) => {
   let store: string;
   beforeEach(async () => {
     counter++;
-    store = urlOf();
+    store = await urlOf();
     await populate(store);
   });
 
@@ -208,7 +227,7 @@ describe.each(STORES)('larder CLI on $name', ({ url: urlOf }) => {
 describe('larder CLI across batches', () => {
   it.each(STORES)('lists, counts and clears more entries than one batch holds, on $name', async ({ url: urlOf }) => {
     counter++;
-    const store = urlOf();
+    const store = await urlOf();
     // One more than a batch (500): listing must carry on from one page of keys to the next.
     const count = 520;
     const app = createLarder({ store, storeTimeout: '5s' });
@@ -253,10 +272,17 @@ describe('larder CLI usage', () => {
     [['inspect', '--limit', 'ten', '--store', 'sqlite://x'], /--limit must be a positive whole number, got ten/],
     [['clear', '--space', 'a', '--tag', 'b', '--store', 'sqlite://x'], /give --space or --tag, not both/],
     [['stats', 'extra', '--store', 'sqlite://x'], /unexpected argument 'extra'/],
-  ])('exits 2 with one line for bad usage: %j', (args, message) => {
-    const run = larder(args);
+  ])('exits 2 with one line for bad usage: %j', async (args, message) => {
+    // In process (main() is what the bin runs): the exit status and the output are the same.
+    const run = await inProcess(args);
     expect(run.status).toBe(2);
     expect(reason(run)).toMatch(message);
+  });
+
+  it('positive control: the same bad usage in a child process exits 2 with the same line', () => {
+    const run = larder(['stats', '--store', 'memory://']);
+    expect(run.status).toBe(2);
+    expect(reason(run)).toMatch(/nothing to inspect from outside/);
   });
 
   it('with no command, prints the help and exits 2', () => {
