@@ -1,9 +1,14 @@
 import parsePrometheus from 'parse-prometheus-text-format';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BadOptionError } from '@larder/core';
+import { createServer } from 'node:http';
+import express from 'express';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BadOptionError, createLarder } from '@larder/core';
 import { larderInspector as expressInspector } from '@larder/express';
 import { larderInspector as koaInspector } from '@larder/koa';
+import { closeServer, listen } from '../http/harness.js';
 import { FRAMEWORKS, MOUNT, TOKEN, type InspectedApp } from './apps.js';
 
 const bearer = { Authorization: `Bearer ${TOKEN}` };
@@ -249,6 +254,37 @@ describe.each(FRAMEWORKS)('larderInspector() on $name', (framework) => {
       expect(res.headers['content-security-policy']).toBeUndefined();
       await request(app.url).get(`${MOUNT}x/stats.json`).expect(404);
     });
+  });
+});
+
+describe('larderInspector() mounted below another mount', () => {
+  const larder = createLarder();
+  afterAll(() => larder.close());
+
+  async function linksOf(handler: Parameters<typeof createServer>[1]): Promise<string[]> {
+    const server = createServer(handler);
+    const url = await listen(server);
+    try {
+      const res = await request(url).get('/ops/cache/').set(bearer).expect(200);
+      await request(url).get('/ops/cache/metrics').set(bearer).expect(200);
+      return [...res.text.matchAll(/\s(?:href|action)="([^"]*)"/g)].map((m) => m[1]!);
+    } finally {
+      await closeServer(server);
+    }
+  }
+
+  it('links to its full path on Express (a router inside a router)', async () => {
+    const app = express();
+    const ops = express.Router();
+    ops.use('/cache', expressInspector({ token: TOKEN, larder }));
+    app.use('/ops', ops);
+    for (const link of await linksOf(app)) expect(link).toMatch(/^\/ops\/cache\/|^data:/);
+  });
+
+  it('links to its full path on Koa (koa-mount inside koa-mount)', async () => {
+    const app = new Koa();
+    app.use(mount('/ops', mount('/cache', koaInspector({ token: TOKEN, larder }))));
+    for (const link of await linksOf(app.callback())) expect(link).toMatch(/^\/ops\/cache\/|^data:/);
   });
 });
 

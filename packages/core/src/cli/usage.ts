@@ -9,6 +9,7 @@ const COMMON = `Options of every command:
 
 const EXIT = 'Exit status: 0 done, 1 failed (the reason is the one line on stderr), 2 bad usage.';
 
+/** The help of the CLI and of each command. */
 export const HELP = {
   main: `Usage: larder <command> [options]
 
@@ -73,8 +74,10 @@ ${COMMON}
 ${EXIT}`,
 } as const;
 
+/** A command of the CLI. */
 export type Command = Exclude<keyof typeof HELP, 'main'>;
 
+/** The commands, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = ['stats', 'inspect', 'clear'];
 
 /** The options each command accepts besides the common ones. */

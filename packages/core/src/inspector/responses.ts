@@ -41,6 +41,7 @@ export function htmlPage(status: number, page: { title: string; body: string; cs
   });
 }
 
+/** A JSON answer (pretty-printed: people read it with curl). */
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): InspectorResponse {
   return respond(status, 'application/json; charset=utf-8', JSON.stringify(value, null, 2) + '\n', headers);
 }
