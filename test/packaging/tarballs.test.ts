@@ -56,12 +56,14 @@ describe('the published packages, installed from their tarballs into a fresh pro
   };
 
   describe('each tarball', () => {
-    it.each(PUBLISHED)('@larder/%s holds dist/ (JavaScript with its .d.ts), README.md, LICENSE and package.json, nothing else', (name) => {
+    it.each(PUBLISHED)('@larder/%s holds dist/ (JavaScript with its .d.ts), README.md, LICENSE and package.json (core: and its bin), nothing else', (name) => {
       const files = packed.find((p) => p.name === `@larder/${name}`)!.files.map((f) => f.path);
       expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']));
       const js = files.filter((f) => f.endsWith('.js'));
       expect(js.filter((f) => !files.includes(f.replace(/\.js$/, '.d.ts')))).toEqual([]);
-      expect(files.filter((f) => !['LICENSE', 'README.md', 'package.json'].includes(f) && !/^dist\/.+\.(js|d\.ts)$/.test(f))).toEqual([]);
+      const extra = name === 'core' ? ['bin/larder.js'] : [];
+      expect(files.filter((f) => ![...extra, 'LICENSE', 'README.md', 'package.json'].includes(f) && !/^dist\/.+\.(js|d\.ts)$/.test(f))).toEqual([]);
+      expect(files).toEqual(expect.arrayContaining(extra));
     });
 
     it.each(PUBLISHED)('@larder/%s points no source map at a file it does not ship', async (name) => {
@@ -124,6 +126,11 @@ describe('the published packages, installed from their tarballs into a fresh pro
     const imported = await smoke('smoke.mjs');
     expect(required.exports).toEqual(imported.exports);
     expect([required.xCache, required.runs]).toEqual([['MISS', 'HIT'], 1]);
+  });
+
+  it('installs the larder CLI as an executable bin (npx larder)', SLOW, async () => {
+    const { stdout } = await run(join(project, 'node_modules', '.bin', 'larder'), ['--version'], project);
+    expect(stdout).toBe(`${(await manifest('core')).version}\n`);
   });
 
   it('keeps the adapter SPI out of the package roots and exports it from @larder/core/adapter', SLOW, async () => {
