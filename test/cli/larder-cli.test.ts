@@ -128,6 +128,16 @@ describe.each(STORES)('larder CLI on $name', ({ url: urlOf }) => {
       }
     });
 
+    it('reads the headers of function entries too (whatever payload format they hold)', () => {
+      const { entries } = json(larder(['inspect', '--space', 'loadReport', '--store', store, '--json']));
+      expect(entries).toHaveLength(2);
+      for (const entry of entries) {
+        expect(entry).toMatchObject({ space: 'loadReport', kind: 'data' });
+        expect(entry.storedAt).toEqual(expect.any(Number));
+        expect(entry.freshUntil - entry.storedAt).toBe(60 * 60_000);
+      }
+    });
+
     it('stops at --limit and says there are more', () => {
       const run = larder(['inspect', '--limit', '2', '--store', store, '--json']);
       expect(json(run).entries).toHaveLength(2);

@@ -113,7 +113,7 @@ export function peekHeader(prefix: Buffer): EntryHeader | number | string {
   if (prefix.length < PREFIX_BYTES) return 'truncated';
   if (!prefix.subarray(0, MAGIC.length).equals(MAGIC)) return 'foreign value (bad magic)';
   const version = prefix.readUInt8(MAGIC.length);
-  if (version !== VERSION) return `unsupported entry version ${version}`;
+  if (version !== VERSION && version !== NEWER_PAYLOAD_VERSION) return `unsupported entry version ${version}`;
   const needed = PREFIX_BYTES + prefix.readUInt32BE(MAGIC.length + 1);
   if (prefix.length < needed) return needed;
   try {
