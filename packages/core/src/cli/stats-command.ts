@@ -46,7 +46,7 @@ export async function statsCommand(reader: StoreReader, out: Output): Promise<vo
       ),
   );
   if (list.some((s) => s.versions.length > 1)) {
-    out.text('\nVERSIONS counts code versions (a hash of the source is part of each key): entries of earlier code are never read again and go when they expire, or with `larder clear --space NAME`.\n');
+    out.text('\nVERSIONS counts the identities stored under one name: each version of the code (a hash of the source is part of each key), and each module defining a function of that name. Entries of earlier code are never read again and go when they expire, or with `larder clear --space NAME`.\n');
   }
 }
 
