@@ -229,8 +229,10 @@ describe.each(STORES)('larder CLI on $name', ({ url: urlOf }) => {
     expect(names).toEqual(expect.arrayContaining(['http GET /legacy/:id', 'data legacyFn']));
   });
 
-  it('keeps apps with another namespace apart', () => {
+  it('keeps apps with another namespace apart, given as --namespace or in the URL', () => {
     expect(json(larder(['stats', '--store', store, '--namespace', 'billing', '--json'])).totals.entries).toBe(0);
+    expect(json(larder(['stats', '--store', `${store}?namespace=billing`, '--json']))).toMatchObject({ namespace: 'billing', totals: { entries: 0 } });
+    expect(json(larder(['stats', '--store', `${store}?namespace=larder`, '--json'])).totals.entries).toBe(5);
   });
 });
 

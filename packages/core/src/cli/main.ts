@@ -78,11 +78,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<void> {
   if (values.space === '' || values.tag === '') throw usageError(`--${values.space === '' ? 'space' : 'tag'} needs a value`);
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isSafeInteger(limit) || limit < 1) throw usageError(`--limit must be a positive whole number, got ${values.limit}`);
-  const namespace = values.namespace ?? 'larder';
-  if (namespace === '') throw usageError('--namespace needs a value');
+  if (values.namespace === '') throw usageError('--namespace needs a value');
 
   const out = output(values.json === true, io.stdout);
-  const reader = await openStore(values.store ?? io.env.LARDER_STORE, namespace);
+  const reader = await openStore(values.store ?? io.env.LARDER_STORE, values.namespace);
   try {
     await dispatch(name, reader, { space: values.space, tag: values.tag, limit }, out);
   } catch (error) {
