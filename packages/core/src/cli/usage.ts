@@ -3,7 +3,7 @@
 const COMMON = `Options of every command:
   --store <url>        the app's store: sqlite://<path> or redis://host:port[/db]
                        (default: the LARDER_STORE environment variable)
-  --namespace <name>   the app's namespace option (default: larder)
+  --namespace <name>   the app's namespace option, unless the URL has ?namespace= (default: larder)
   --json               one JSON document on stdout instead of text
   -h, --help           this help`;
 
