@@ -96,11 +96,13 @@ function sqliteStore(url: string, settings: ResolveStoreSettings): Store {
       throw new StoreConfigError(`Invalid option 'store': cannot create the directory of ${file} (${String(cause)}).`, { cause });
     }
   }
-  const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
+  const open = () => new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
+  const adapter = open();
+  if (file !== ':memory:') connectPatiently(adapter, open);
   // WAL: the processes sharing the file read while another writes, and a commit is no disk flush
   // (synchronous=NORMAL: a power loss may drop the last writes, never the file's integrity). A lease then
   // costs a fraction of a millisecond instead of an fsync. The file opens in the background.
-  const opening = file === ':memory:' ? adapter.query('SELECT 1') : adapter.query('PRAGMA journal_mode = WAL').then(() => adapter.query('PRAGMA synchronous = NORMAL'));
+  const opening = file === ':memory:' ? adapter.query('SELECT 1') : walMode(adapter);
   const raw = sqliteRawAccess(adapter as unknown as Parameters<typeof sqliteRawAccess>[0], namespace, undefined, preparedReads(file, adapter, opening));
   const leases = sqliteLeases(adapter as unknown as Parameters<typeof sqliteLeases>[0], namespace);
   const store = KeyvStore.fromAdapter(adapter, { kind: 'sqlite', namespace, raw, leases });
@@ -114,6 +116,66 @@ function sqliteStore(url: string, settings: ResolveStoreSettings): Store {
     );
   });
   return store;
+}
+
+/** Attempts at opening a file, or switching it to WAL, while other connections open it too. */
+const BUSY_ATTEMPTS = 40;
+
+/** What connectPatiently needs of a @keyv/sqlite adapter: its two connection-bound methods, and its events. */
+interface SqliteConnection {
+  query(sql: string, ...params: unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+  on(event: 'error', listener: () => void): unknown;
+}
+
+/**
+ * @keyv/sqlite creates its table once, as it connects, and keeps a failure of that for good: every query
+ * after it rejects. When processes open one new file at once, SQLite answers that first statement
+ * SQLITE_BUSY (at once, without its busy handler, when two of them would otherwise deadlock). So until a
+ * connection has answered, a busy one is replaced by a new one, a little later each time (about 4 s in
+ * all); the adapter's queries and close go to the connection that answered.
+ */
+function connectPatiently(adapter: SqliteConnection, open: () => SqliteConnection): void {
+  const ready = (async () => {
+    let connection: SqliteConnection = { query: adapter.query, close: adapter.close, on: () => undefined };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await connection.query('SELECT 1');
+        return connection;
+      } catch (error) {
+        // Anything else, or too many: the adapter's queries fail as they would have (and are reported).
+        if (attempt >= BUSY_ATTEMPTS || !isBusy(error)) return connection;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+        connection = open();
+        // An EventEmitter's unheard 'error' would throw: the failure is the query's, handled above.
+        connection.on('error', () => undefined);
+      }
+    }
+  })();
+  adapter.query = async (sql, ...params) => (await ready).query(sql, ...params);
+  adapter.close = async () => (await ready).close();
+}
+
+function isBusy(error: unknown): boolean {
+  return /SQLITE_BUSY|database is locked/i.test(String((error as Error | undefined)?.message ?? error));
+}
+
+/**
+ * Puts the file in WAL mode. Switching needs the file to itself: when several processes open one file at
+ * once, SQLite answers SQLITE_BUSY at once (its busy handler is not called for this), and the switch one of
+ * them made serves the others too. So a busy file is asked again, a little later each time (about 4 s in all).
+ */
+async function walMode(adapter: { query(sql: string): Promise<unknown> }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adapter.query('PRAGMA journal_mode = WAL');
+      break;
+    } catch (error) {
+      if (attempt >= BUSY_ATTEMPTS || !isBusy(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+    }
+  }
+  await adapter.query('PRAGMA synchronous = NORMAL');
 }
 
 /**
